@@ -1,0 +1,86 @@
+/**
+ * The one registry of stable error codes. A code is never reused or renamed:
+ * users grep logs, alerts and DLQ items for them. `docs/errors.md` is kept in
+ * step with this table by a test (`npm run docs:errors` regenerates it).
+ */
+export interface ErrorDefinition {
+  /** Short human message; details are added where the error is raised. */
+  readonly message: string;
+  /** Whether retrying the same work may succeed without a change by a person. */
+  readonly retryable: boolean;
+  /** HTTP status where the error reaches the API; absent when it never does. */
+  readonly httpStatus?: number;
+  /** What to do about it. */
+  readonly fix: string;
+}
+
+export const ERROR_CODES = {
+  // --- normalization ---------------------------------------------------------
+  NORMALIZE_EMPTY_VALUE: { message: 'The value is empty', retryable: false, fix: 'Send a non-empty value or leave the field out.' },
+  NORMALIZE_TITLE_UNRECOGNISED: { message: 'The job title has no recognised role word', retryable: false, fix: 'Add the word to normalizers.title in the config, or map the field without a normalizer.' },
+  NORMALIZE_COUNTRY_UNKNOWN: { message: 'The country is not a known country name or ISO code', retryable: false, fix: 'Send an ISO 3166 code or English name, or add an alias under normalizers.country.aliases.' },
+  NORMALIZE_COMPANY_EMPTY: { message: 'Nothing is left of the company name once legal suffixes are removed', retryable: false, fix: 'Check the source field; it holds only a legal-entity suffix.' },
+  NORMALIZE_DOMAIN_INVALID: { message: 'The value has no registrable domain under a public suffix', retryable: false, fix: 'Send a URL, host name or email address whose domain ends in a public suffix.' },
+  NORMALIZE_PHONE_COUNTRY_REQUIRED: { message: 'A national phone number needs a country to be read', retryable: false, fix: 'Pass --country, map the lead country, or send the number in +E.164 form.' },
+  NORMALIZE_PHONE_INVALID: { message: 'The phone number cannot be parsed or is not a possible number', retryable: false, fix: 'Check the digits and the country.' },
+  NORMALIZE_INTENT_INVALID: { message: 'The intent value is not a score, fraction, percentage or known level word', retryable: false, fix: 'Send 0..1, 0..100, "NN%", or one of hot/warm/cold/high/medium/low/strong/moderate/weak.' },
+  NORMALIZE_KIND_UNKNOWN: { message: 'There is no normalizer of that kind', retryable: false, fix: 'Use one of: title, country, company, domain, email, phone, intent.' },
+
+  // --- mapping ---------------------------------------------------------------
+  MAPPING_LEAD_ID_MISSING: { message: 'The payload has no value at the lead id path', retryable: false, httpStatus: 422, fix: 'Send the lead id, or point identity.leadId at the field that holds it.' },
+  MAPPING_UPDATED_AT_MISSING: { message: 'The payload has no value at the source updated-at path', retryable: false, httpStatus: 422, fix: 'Send the source timestamp, or point identity.updatedAt at the field that holds it.' },
+  MAPPING_UPDATED_AT_INVALID: { message: 'The source updated-at value is not a date-time', retryable: false, httpStatus: 422, fix: 'Send an ISO 8601 date-time or epoch milliseconds/seconds.' },
+  MAPPING_PAYLOAD_NOT_OBJECT: { message: 'The payload is not a JSON object', retryable: false, httpStatus: 400, fix: 'Send one JSON object per event.' },
+  MAPPING_PICKLIST_UNMAPPED: { message: 'The value matches no entry of the field\'s picklist map', retryable: false, fix: 'Add the value as a synonym in the mapping\'s values table.' },
+  MAPPING_VALUE_NOT_SCALAR: { message: 'The value at the mapped path is an object, not a scalar or list', retryable: false, fix: 'Point `from` at a scalar field inside the object.' },
+  MAPPING_SOURCE_UNKNOWN: { message: 'No source of that name is configured', retryable: false, httpStatus: 404, fix: 'Use a source name from the config\'s sources section.' },
+
+  // --- CRM schema validation -------------------------------------------------
+  CRM_FIELD_UNKNOWN: { message: 'The CRM object has no field of that name', retryable: false, fix: 'Fix the field name in the mapping, or run `leadsync schema pull` if the field was added recently.' },
+  CRM_TYPE_MISMATCH: { message: 'The value does not fit the CRM field type', retryable: false, fix: 'Add a normalizer or a value map so the value has the field\'s type.' },
+  CRM_REQUIRED_MISSING: { message: 'A required CRM field has no value', retryable: false, fix: 'Map a source field to it or give it a default in the mapping.' },
+  CRM_PICKLIST_MISMATCH: { message: 'The value is not an active option of the CRM picklist', retryable: false, fix: 'Map the value to one of the suggested options in the mapping\'s values table.' },
+  CRM_VALUE_TOO_LONG: { message: 'The value is longer than the CRM field allows', retryable: false, fix: 'Shorten the value, or set truncate: true on the mapping field.' },
+  CRM_FIELD_READ_ONLY: { message: 'The CRM field is read-only', retryable: false, fix: 'Remove the field from the mapping; the CRM computes it.' },
+  CRM_OBJECT_UNKNOWN: { message: 'The CRM schema has no object of that name', retryable: false, fix: 'Use an object declared in destination.schema.' },
+
+  // --- configuration ---------------------------------------------------------
+  CONFIG_FILE_NOT_FOUND: { message: 'The config file cannot be read', retryable: false, fix: 'Check the path given to --config.' },
+  CONFIG_YAML_SYNTAX: { message: 'The config file is not valid YAML', retryable: false, fix: 'Fix the YAML at the line shown.' },
+  CONFIG_INVALID: { message: 'The config does not match the config schema', retryable: false, fix: 'Fix the value at the path shown; schema/leadsync.schema.json gives editor completion.' },
+  CONFIG_ENV_MISSING: { message: 'The config refers to an environment variable that is not set', retryable: false, fix: 'Export the variable, or give a default with ${NAME:-default}.' },
+  CONFIG_REFERENCE_INVALID: { message: 'The config refers to something it does not define', retryable: false, fix: 'Define the referenced source, mapping, object or field, or fix the name.' },
+
+  // --- check (config vs CRM schema) ------------------------------------------
+  CHECK_PICKLIST_OPTION_MISSING: { message: 'A picklist map points at an option the CRM field does not have', retryable: false, fix: 'Point the synonym at one of the field\'s options, or add the option in the CRM and pull the schema.' },
+  CHECK_REQUIRED_UNMAPPED: { message: 'A required CRM field is filled by no mapping and has no default', retryable: false, fix: 'Map a source field to it or give it a default.' },
+  CHECK_NORMALIZER_TYPE_MISMATCH: { message: 'The normalizer output cannot fit the CRM field type', retryable: false, fix: 'Choose a normalizer output whose type matches the field, or another field.' },
+  CHECK_PICKLIST_UNCOVERED: { message: 'A normalizer output has no matching picklist option and no value map entry', retryable: false, fix: 'Add a value map entry for it so no lead is rejected at write time.' },
+
+  // --- usage -----------------------------------------------------------------
+  USAGE_INVALID: { message: 'The command line is not valid', retryable: false, fix: 'Run the command with --help.' },
+  INPUT_JSON_INVALID: { message: 'The input is not valid JSON', retryable: false, httpStatus: 400, fix: 'Send well-formed JSON.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function errorDefinition(code: ErrorCode): ErrorDefinition {
+  return ERROR_CODES[code];
+}
+
+/** An error that carries a stable code, structured details and a cause. */
+export class LeadsyncError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message?: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LeadsyncError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+}

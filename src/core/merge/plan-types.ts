@@ -1,0 +1,84 @@
+import type { ErrorCode } from '../errors/error-codes.js';
+import type { FieldValue } from '../crm-schema/crm-schema-types.js';
+
+/** Per-field merge policies (DESIGN.md "Merge policies"). */
+export const MERGE_POLICIES = ['overwrite', 'fill_empty', 'higher_confidence', 'never', 'approval'] as const;
+export type MergePolicy = (typeof MERGE_POLICIES)[number];
+
+export interface FieldPolicy {
+  readonly policy: MergePolicy;
+  /** For `higher_confidence`: proposals below this confidence never win. (Default: 0) */
+  readonly minConfidence?: number;
+  /**
+   * Sources in order of precedence, highest first. A source lower in the list
+   * never replaces a value last applied by a source higher in it. Sources not
+   * listed rank below every listed source. (Default: no precedence)
+   */
+  readonly precedence?: readonly string[];
+}
+
+/** Why a proposed value was not applied. Skips are outcomes, not errors. */
+export const SKIP_REASONS = ['policy', 'stale', 'no_change', 'low_confidence', 'precedence'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** One validated value a source proposes for one CRM field. */
+export interface ProposedValue {
+  readonly field: string;
+  readonly value: FieldValue;
+  /** 0..1 */
+  readonly confidence: number;
+  /** Source timestamp of the event, ISO 8601 UTC. */
+  readonly sourceUpdatedAt: string;
+  readonly source: string;
+  /** Why the value is proposed, e.g. "clearbit.person.employment.title (title normalizer)". */
+  readonly reason: string;
+}
+
+/** The current value of one CRM field with what we know of how it got there. */
+export interface CurrentFieldState {
+  readonly value: FieldValue;
+  /** Source timestamp of the change that set the value, when we set it. */
+  readonly appliedAt?: string;
+  readonly confidence?: number;
+  readonly source?: string;
+}
+
+export interface CurrentRecord {
+  readonly id?: string;
+  readonly fields: Readonly<Record<string, CurrentFieldState>>;
+}
+
+export type FieldPlan =
+  | {
+      readonly kind: 'change';
+      readonly field: string;
+      readonly before: FieldValue;
+      readonly after: FieldValue;
+      readonly confidence: number;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'skip';
+      readonly field: string;
+      readonly skip: SkipReason;
+      readonly before: FieldValue;
+      readonly proposed: FieldValue;
+      readonly detail: string;
+    }
+  | {
+      readonly kind: 'pending_approval';
+      readonly field: string;
+      readonly before: FieldValue;
+      readonly proposed: FieldValue;
+      readonly confidence: number;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'rejected';
+      readonly field: string;
+      readonly code: ErrorCode;
+      readonly message: string;
+      readonly value: unknown;
+      /** Nearest valid options for a picklist mismatch. */
+      readonly suggestions?: readonly string[];
+    };
