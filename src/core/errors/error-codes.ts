@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   NORMALIZE_PHONE_COUNTRY_REQUIRED: { message: 'A national phone number needs a country to be read', retryable: false, fix: 'Pass --country, map the lead country, or send the number in +E.164 form.' },
   NORMALIZE_PHONE_INVALID: { message: 'The phone number cannot be parsed or is not a possible number', retryable: false, fix: 'Check the digits and the country.' },
   NORMALIZE_INTENT_INVALID: { message: 'The intent value is not a score, fraction, percentage or known level word', retryable: false, fix: 'Send 0..1, 0..100, "NN%", or one of hot/warm/cold/high/medium/low/strong/moderate/weak.' },
+  NORMALIZE_EMAIL_INVALID: { message: 'The email address is not valid', retryable: false, fix: 'Check the address; it needs a local part, an @ and a domain under a public suffix.' },
   NORMALIZE_KIND_UNKNOWN: { message: 'There is no normalizer of that kind', retryable: false, fix: 'Use one of: title, country, company, domain, email, phone, intent.' },
 
   // --- mapping ---------------------------------------------------------------
@@ -55,11 +56,32 @@ export const ERROR_CODES = {
   CHECK_PICKLIST_OPTION_MISSING: { message: 'A picklist map points at an option the CRM field does not have', retryable: false, fix: 'Point the synonym at one of the field\'s options, or add the option in the CRM and pull the schema.' },
   CHECK_REQUIRED_UNMAPPED: { message: 'A required CRM field is filled by no mapping and has no default', retryable: false, fix: 'Map a source field to it or give it a default.' },
   CHECK_NORMALIZER_TYPE_MISMATCH: { message: 'The normalizer output cannot fit the CRM field type', retryable: false, fix: 'Choose a normalizer output whose type matches the field, or another field.' },
+  CHECK_MATCH_NOT_UNIQUE: { message: 'Records are matched on a field the CRM does not mark unique', retryable: false, fix: 'Match on a unique field (email for contacts, domain for companies) or mark the field unique in the CRM.' },
   CHECK_PICKLIST_UNCOVERED: { message: 'A normalizer output has no matching picklist option and no value map entry', retryable: false, fix: 'Add a value map entry for it so no lead is rejected at write time.' },
 
   // --- usage -----------------------------------------------------------------
   USAGE_INVALID: { message: 'The command line is not valid', retryable: false, fix: 'Run the command with --help.' },
   INPUT_JSON_INVALID: { message: 'The input is not valid JSON', retryable: false, httpStatus: 400, fix: 'Send well-formed JSON.' },
+
+  // --- CRM calls -------------------------------------------------------------
+  CRM_UNAVAILABLE: { message: 'The CRM is unavailable or timed out', retryable: true, httpStatus: 503, fix: 'Nothing to do: the write is retried with backoff. If it persists, check the CRM status page and network.' },
+  CRM_RATE_LIMITED: { message: 'The CRM refused the call because of its rate limit', retryable: true, httpStatus: 429, fix: 'Nothing to do: the write is retried after Retry-After. If it persists, lower the batch lane rate or raise the CRM API limit.' },
+  CRM_REJECTED: { message: 'The CRM rejected the record', retryable: false, fix: 'Read the message for the CRM\'s reason, fix the mapping or the record, then replay the DLQ item.' },
+
+  // --- storage ---------------------------------------------------------------
+  STORAGE_SCHEMA_NEWER: { message: 'The database was migrated by a newer leadsync than this one', retryable: false, fix: 'Run the newer leadsync version, or point this one at another database file.' },
+  STORAGE_MIGRATION_FAILED: { message: 'A database migration failed and was rolled back', retryable: false, fix: 'Read the cause; the database is unchanged. Fix the cause (disk space, permissions) and start again.' },
+  PAGE_CURSOR_INVALID: { message: 'The page cursor is not one this listing handed out', retryable: false, httpStatus: 400, fix: 'Pass the nextCursor of the previous page unchanged, or leave the cursor out to start at the first page.' },
+
+  // --- ingest ----------------------------------------------------------------
+  INGEST_SIGNATURE_MISSING: { message: 'The delivery carries no signature headers', retryable: false, httpStatus: 401, fix: 'Sign deliveries as the source\'s signature scheme says (`leadsync send` shows how).' },
+  INGEST_SIGNATURE_INVALID: { message: 'The signature matches none of the source\'s secrets', retryable: false, httpStatus: 401, fix: 'Check the secret configured for the source on both sides.' },
+  INGEST_TIMESTAMP_OUT_OF_TOLERANCE: { message: 'The signed timestamp is too far from now', retryable: false, httpStatus: 401, fix: 'Check the sender\'s clock; deliveries older than the tolerance are refused as replays.' },
+  INGEST_BODY_TOO_LARGE: { message: 'The request body is larger than the limit', retryable: false, httpStatus: 413, fix: 'Send one event per request, or raise service.bodyLimitBytes.' },
+  INGEST_IDEMPOTENCY_CONFLICT: { message: 'An event with the same idempotency key but a different payload was already accepted', retryable: false, httpStatus: 409, fix: 'A source update must change its updated-at timestamp; the conflicting delivery is recorded and not processed.' },
+  LEAD_NOT_FOUND: { message: 'No CRM record and no audit history for that lead key', retryable: false, httpStatus: 404, fix: 'Lead keys look like contacts:ada@example.com (object, colon, match value).' },
+  WORKER_PAYLOAD_PURGED: { message: 'The event payload was purged by retention before it could be processed', retryable: false, fix: 'Raise storage.payloadRetentionDays, and resend the event from the source.' },
+  WORKER_UNEXPECTED: { message: 'The worker failed unexpectedly while processing the event', retryable: true, fix: 'See the trace; if it repeats, the event is dead-lettered and can be replayed after a fix.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

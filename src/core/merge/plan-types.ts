@@ -8,13 +8,13 @@ export type MergePolicy = (typeof MERGE_POLICIES)[number];
 export interface FieldPolicy {
   readonly policy: MergePolicy;
   /** For `higher_confidence`: proposals below this confidence never win. (Default: 0) */
-  readonly minConfidence?: number;
+  readonly minConfidence?: number | undefined;
   /**
    * Sources in order of precedence, highest first. A source lower in the list
    * never replaces a value last applied by a source higher in it. Sources not
    * listed rank below every listed source. (Default: no precedence)
    */
-  readonly precedence?: readonly string[];
+  readonly precedence?: readonly string[] | undefined;
 }
 
 /** Why a proposed value was not applied. Skips are outcomes, not errors. */
@@ -34,6 +34,26 @@ export interface ProposedValue {
   readonly reason: string;
 }
 
+/** A value that failed schema validation; the planner reports it as a `rejected` entry. */
+export interface RejectedProposal {
+  readonly field: string;
+  readonly rejected: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly suggestions?: readonly string[];
+  };
+  /** The value as the source sent it (before coercion). */
+  readonly value: unknown;
+}
+
+/** What the planner takes per field: a validated proposal or a rejected one. */
+export type ProposalInput = ProposedValue | RejectedProposal;
+
+/** Tells a rejected proposal from a validated one. */
+export function isRejectedProposal(input: ProposalInput): input is RejectedProposal {
+  return 'rejected' in input;
+}
+
 /** The current value of one CRM field with what we know of how it got there. */
 export interface CurrentFieldState {
   readonly value: FieldValue;
@@ -48,6 +68,11 @@ export interface CurrentRecord {
   readonly fields: Readonly<Record<string, CurrentFieldState>>;
 }
 
+/** Plan entry kinds, in the order entries of one field are listed. */
+export const PLAN_KINDS = ['change', 'pending_approval', 'rejected', 'skip'] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
+/** The planner's decision for one proposal; a plan holds one entry per proposal. */
 export type FieldPlan =
   | {
       readonly kind: 'change';
@@ -56,6 +81,10 @@ export type FieldPlan =
       readonly after: FieldValue;
       readonly confidence: number;
       readonly reason: string;
+      /** Recorded with the write as the field's `CurrentFieldState.source`. */
+      readonly source: string;
+      /** Recorded with the write as the field's `CurrentFieldState.appliedAt`. */
+      readonly sourceUpdatedAt: string;
     }
   | {
       readonly kind: 'skip';
@@ -63,7 +92,10 @@ export type FieldPlan =
       readonly skip: SkipReason;
       readonly before: FieldValue;
       readonly proposed: FieldValue;
+      /** Why, in words, without the values (they may be PII). */
       readonly detail: string;
+      readonly source: string;
+      readonly sourceUpdatedAt: string;
     }
   | {
       readonly kind: 'pending_approval';
@@ -72,6 +104,9 @@ export type FieldPlan =
       readonly proposed: FieldValue;
       readonly confidence: number;
       readonly reason: string;
+      /** Needed to record `appliedAt`/`source` when the change is approved. */
+      readonly source: string;
+      readonly sourceUpdatedAt: string;
     }
   | {
       readonly kind: 'rejected';

@@ -1,0 +1,59 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { JobOutcomeStore, SettleInput, SettleResult } from '../../ports/job-outcome-store.js';
+import { promised } from './sqlite-async-bridge.js';
+import type { SqliteApprovalStore } from './sqlite-approval-store.js';
+import type { SqliteAuditStore } from './sqlite-audit-store.js';
+import { parseId } from './sqlite-column-codecs.js';
+import type { SqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
+import type { SqliteFieldStateStore } from './sqlite-field-state-store.js';
+
+/** Outcome parts live in the other stores; this one runs them in one transaction. */
+export interface SqliteOutcomeParts {
+  readonly audit: SqliteAuditStore;
+  readonly deadLetters: SqliteDeadLetterStore;
+  readonly approvals: SqliteApprovalStore;
+  readonly fieldState: SqliteFieldStateStore;
+}
+
+/** Finishes jobs on SQLite: every part of an outcome commits together or not at all. */
+export class SqliteJobOutcomeStore implements JobOutcomeStore {
+  private readonly deleteClaimedJob: BetterSqlite3.Statement<[number, string]>;
+  private readonly settleTransaction: BetterSqlite3.Transaction<(inputs: readonly SettleInput[]) => SettleResult[]>;
+
+  constructor(
+    db: BetterSqlite3.Database,
+    private readonly parts: SqliteOutcomeParts,
+  ) {
+    // Deleting the job fires jobs_promote_next_head, releasing the lead's next job.
+    this.deleteClaimedJob = db.prepare('DELETE FROM jobs WHERE id = ? AND claimed_by = ?');
+    this.settleTransaction = db.transaction((inputs: readonly SettleInput[]) => inputs.map((input) => this.settleOne(input)));
+  }
+
+  private settleOne(input: SettleInput): SettleResult {
+    // The claim check comes first and writes nothing else when it fails, so a
+    // worker whose claim expired cannot add a second outcome for the job.
+    if (input.job !== undefined) {
+      const jobId = parseId(input.job.id);
+      if (jobId === undefined || this.deleteClaimedJob.run(jobId, input.job.workerId).changes !== 1) {
+        return { status: 'lost_claim' };
+      }
+    }
+    const auditIds = this.parts.audit.appendInTransaction(input.audit);
+    const deadLetterId = input.deadLetter === undefined ? null : this.parts.deadLetters.insertInTransaction(input.deadLetter);
+    const approvalIds = (input.approvals ?? []).map((approval) => this.parts.approvals.insertInTransaction(approval));
+    this.parts.fieldState.upsertInTransaction(input.fieldState ?? []);
+    return { status: 'settled', auditIds, deadLetterId, approvalIds };
+  }
+
+  settle(input: SettleInput): Promise<SettleResult> {
+    return promised(() => {
+      const [result] = this.settleTransaction.immediate([input]);
+      if (result === undefined) throw new Error('settle produced no result');
+      return result;
+    });
+  }
+
+  settleMany(inputs: readonly SettleInput[]): Promise<readonly SettleResult[]> {
+    return promised(() => (inputs.length === 0 ? [] : this.settleTransaction.immediate(inputs)));
+  }
+}

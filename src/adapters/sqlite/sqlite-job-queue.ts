@@ -1,0 +1,128 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { LANES, type ClaimRequest, type Job, type JobQueue, type Lane, type RetryRequest, type RetryResult } from '../../ports/job-queue.js';
+import { promised } from './sqlite-async-bridge.js';
+import { formatId, fromMs, parseId, parseLane, toMs } from './sqlite-column-codecs.js';
+
+interface JobRow {
+  id: number;
+  event_id: number;
+  lead_key: string;
+  lane: string;
+  attempt: number;
+  enqueued_at: number;
+  run_at: number;
+  last_error: string | null;
+}
+
+interface ClaimParams {
+  workerId: string;
+  visibleAt: number;
+  lane: string;
+  now: number;
+  limit: number;
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: formatId(row.id),
+    eventId: formatId(row.event_id),
+    leadKey: row.lead_key,
+    lane: parseLane(row.lane),
+    attempt: row.attempt,
+    enqueuedAt: fromMs(row.enqueued_at),
+    runAt: fromMs(row.run_at),
+    lastError: row.last_error,
+  };
+}
+
+function perLane(value: (lane: Lane) => number): Record<Lane, number> {
+  return Object.fromEntries(LANES.map((lane) => [lane, value(lane)])) as Record<Lane, number>;
+}
+
+/**
+ * The job queue on SQLite. Per-lead order is kept by a `head` flag: set on
+ * insert when the lead has no unfinished job, passed on to the lead's next
+ * job by a delete trigger. Claiming is then one indexed range scan over
+ * head jobs, however long a hot lead's backlog is.
+ */
+export class SqliteJobQueue implements JobQueue {
+  private readonly insertJob: BetterSqlite3.Statement<[number, string, string, number, number, number, string]>;
+  private readonly claimJobs: BetterSqlite3.Statement<[ClaimParams], JobRow>;
+  private readonly retryJob: BetterSqlite3.Statement<[number, number, string, number, string]>;
+  private readonly countByLane: BetterSqlite3.Statement<[], { lane: string; n: number }>;
+  private readonly oldestOfLane: BetterSqlite3.Statement<[string], { enqueued_at: number }>;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.insertJob = db.prepare(
+      `INSERT INTO jobs (event_id, lead_key, lane, enqueued_at, run_at, visible_at, head)
+       VALUES (?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM jobs WHERE lead_key = ?))`,
+    );
+    // One statement per claim call: pick due head jobs and mark them claimed.
+    // RETURNING order is unspecified, so the caller sorts.
+    this.claimJobs = db.prepare(
+      `UPDATE jobs SET claimed_by = @workerId, visible_at = @visibleAt, attempt = attempt + 1
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE head = 1 AND lane = @lane AND visible_at <= @now
+         ORDER BY visible_at, id
+         LIMIT @limit
+       )
+       RETURNING id, event_id, lead_key, lane, attempt, enqueued_at, run_at, last_error`,
+    );
+    this.retryJob = db.prepare(
+      `UPDATE jobs SET run_at = ?, visible_at = ?, claimed_by = NULL, last_error = ?
+       WHERE id = ? AND claimed_by = ?`,
+    );
+    this.countByLane = db.prepare('SELECT lane, count(*) AS n FROM jobs GROUP BY lane');
+    this.oldestOfLane = db.prepare('SELECT enqueued_at FROM jobs WHERE lane = ? ORDER BY id LIMIT 1');
+  }
+
+  /** Adds a job behind the lead's unfinished jobs. Call inside the caller's write transaction. */
+  enqueueInTransaction(eventId: number, leadKey: string, lane: Lane, at: Date): string {
+    const ms = toMs(at);
+    const info = this.insertJob.run(eventId, leadKey, lane, ms, ms, ms, leadKey);
+    return formatId(info.lastInsertRowid);
+  }
+
+  claim(request: ClaimRequest): Promise<readonly Job[]> {
+    return promised(() => {
+      if (!Number.isSafeInteger(request.limit) || request.limit < 1) return [];
+      const now = toMs(request.now);
+      const rows = this.claimJobs.all({
+        workerId: request.workerId,
+        visibleAt: now + Math.max(0, request.visibilityMs),
+        lane: request.lane,
+        now,
+        limit: request.limit,
+      });
+      return rows.sort((a, b) => a.id - b.id).map(toJob);
+    });
+  }
+
+  retry(jobId: string, request: RetryRequest): Promise<RetryResult> {
+    return promised((): RetryResult => {
+      const id = parseId(jobId);
+      if (id === undefined) return { status: 'lost_claim' };
+      const runAt = toMs(request.runAt);
+      const info = this.retryJob.run(runAt, runAt, request.error, id, request.workerId);
+      return info.changes === 1 ? { status: 'scheduled', runAt: fromMs(runAt) } : { status: 'lost_claim' };
+    });
+  }
+
+  depth(): Promise<Readonly<Record<Lane, number>>> {
+    return promised(() => {
+      const counts = new Map(this.countByLane.all().map((row) => [row.lane, row.n]));
+      return perLane((lane) => counts.get(lane) ?? 0);
+    });
+  }
+
+  oldestAgeMs(now: Date): Promise<Readonly<Record<Lane, number>>> {
+    return promised(() => {
+      const nowMs = toMs(now);
+      return perLane((lane) => {
+        const oldest = this.oldestOfLane.get(lane);
+        return oldest === undefined ? 0 : Math.max(0, nowMs - oldest.enqueued_at);
+      });
+    });
+  }
+}

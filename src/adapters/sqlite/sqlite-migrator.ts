@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import { LeadsyncError } from '../../core/errors/error-codes.js';
+
+/** One numbered schema change, from `migrations/NNN-name.sql`. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const MIGRATION_FILE = /^(\d{3})-([a-z0-9-]+)\.sql$/;
+
+/**
+ * Reads the migration files of a directory, in version order. Versions must
+ * run 1, 2, 3… without gaps, so a missing file is found at start, not after
+ * half a schema was applied.
+ * @param directory (Default: the `migrations/` folder next to this module)
+ */
+export function loadMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly Migration[] {
+  const migrations = readdirSync(directory)
+    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
+    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
+    .map(({ file, match }) => ({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      sql: readFileSync(new URL(file, directory), 'utf8'),
+    }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration versions must run 1, 2, 3… without gaps; found ${migration.version} at position ${index + 1} in ${directory.href}`);
+    }
+  });
+  return migrations;
+}
+
+/**
+ * Applies the migrations the database does not have yet, each in its own
+ * IMMEDIATE transaction that re-reads the applied version, so two processes
+ * opening the same new file at once do not both apply a migration.
+ * Refuses a database migrated by a newer leadsync. Returns the versions applied.
+ */
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[]): readonly number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const currentVersion = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+  const record = db.prepare<[number, string]>(
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+  );
+  const latestKnown = migrations.at(-1)?.version ?? 0;
+
+  const applied: number[] = [];
+  const applyOne = db.transaction((migration: Migration): void => {
+    const current = currentVersion.get()?.version ?? 0;
+    if (current > latestKnown) {
+      throw new LeadsyncError('STORAGE_SCHEMA_NEWER', `database schema is at version ${current}; this leadsync knows up to ${latestKnown}`);
+    }
+    if (migration.version <= current) return;
+    db.exec(migration.sql);
+    record.run(migration.version, migration.name);
+    applied.push(migration.version);
+  });
+
+  const initial = currentVersion.get()?.version ?? 0;
+  if (initial > latestKnown) {
+    throw new LeadsyncError('STORAGE_SCHEMA_NEWER', `database schema is at version ${initial}; this leadsync knows up to ${latestKnown}`);
+  }
+  for (const migration of migrations) {
+    if (migration.version <= initial) continue;
+    try {
+      applyOne.immediate(migration);
+    } catch (error) {
+      if (error instanceof LeadsyncError) throw error;
+      throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `migration ${migration.version}-${migration.name} failed: ${String(error)}`, { cause: error });
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,173 @@
+import type { AuditChange, AuditDraft, AuditOutcome } from '../core/audit/audit-record-types.js';
+import type { ErrorCode } from '../core/errors/error-codes.js';
+import type { CurrentFieldState, CurrentRecord } from '../core/merge/plan-types.js';
+import { planEvent, prepareEvent } from '../core/plan/event-planner.js';
+import type { EventPlan, ObjectPlan, PlanContext } from '../core/plan/event-plan-types.js';
+import { decideRetry, type RetryPolicy } from '../core/retry/backoff-policy.js';
+import type { NewApproval } from '../ports/approval-store.js';
+import type { CrmDestination, CrmRecordFailure } from '../ports/crm-destination.js';
+import type { FieldStateEntry, FieldStateUpdate } from '../ports/field-state-store.js';
+import type { Job } from '../ports/job-queue.js';
+import type { SettleInput, SettleResult } from '../ports/job-outcome-store.js';
+import type { StoragePorts } from '../ports/storage-ports.js';
+
+/** What processing one job needs: storage, the CRM, per-source planning context, retry policy, a clock and randomness. */
+export interface JobProcessorDeps {
+  readonly storage: StoragePorts;
+  readonly crm: CrmDestination;
+  readonly contextFor: (source: string) => PlanContext | undefined;
+  readonly retry: RetryPolicy;
+  readonly now: () => Date;
+  readonly random: () => number;
+}
+
+export type JobOutcome =
+  | { readonly kind: 'settled'; readonly plan: EventPlan | null; readonly deadLettered: boolean }
+  | { readonly kind: 'retry_scheduled'; readonly code: ErrorCode; readonly delayMs: number }
+  | { readonly kind: 'lost_claim' };
+
+const SYSTEM = { kind: 'system', name: 'leadsync' } as const;
+
+/**
+ * Runs one claimed job end to end: plan the event, read the current CRM
+ * records, write the changes, then settle — audit entries, field state,
+ * approvals, DLQ item and job completion in one local transaction. CRM
+ * failures are retried (transient) or dead-lettered (permanent, exhausted).
+ */
+export async function processJob(job: Job, workerId: string, deps: JobProcessorDeps): Promise<JobOutcome> {
+  const event = await deps.storage.ingest.getEvent(job.eventId);
+  const base = { eventId: job.eventId, attempt: job.attempt, leadKey: job.leadKey };
+  if (!event) return deadLetter(job, workerId, deps, 'WORKER_UNEXPECTED', `event ${job.eventId} not found`, null, base);
+  if (event.payload.state === 'purged') return deadLetter(job, workerId, deps, 'WORKER_PAYLOAD_PURGED', 'the raw payload was purged by retention', event.source, base);
+  const context = deps.contextFor(event.source);
+  if (!context) return deadLetter(job, workerId, deps, 'MAPPING_SOURCE_UNKNOWN', `source "${event.source}" is no longer configured`, event.source, base);
+
+  const prepared = prepareEvent(event.payload.json, context);
+  if (!prepared.ok) {
+    return deadLetter(job, workerId, deps, prepared.rejection.code, prepared.rejection.message, event.source, { ...base, payloadHash: prepared.payloadHash });
+  }
+
+  // Read the current records: the CRM's values, plus what we know of how each field got there.
+  const currents = new Map<string, CurrentRecord | null>();
+  for (const object of prepared.objects) {
+    if (object.status !== 'ready') continue;
+    const [read] = await deps.crm.read(object.object, [{ idField: object.match.field, id: object.match.value }]);
+    if (!read) throw new Error(`CRM read returned no result for ${object.leadKey}`);
+    if (!read.ok) return failCrm(job, workerId, deps, read, event.source, base);
+    if (!read.found) {
+      currents.set(object.leadKey, null);
+      continue;
+    }
+    const states = await deps.storage.fieldState.read(object.leadKey, object.object);
+    currents.set(object.leadKey, currentRecord(read.recordId, read.properties, states));
+  }
+
+  const plan = planEvent(prepared, currents, context);
+  const written = new Map<string, { recordId: string; created: boolean }>();
+  for (const object of plan.objects) {
+    if (object.status !== 'planned') continue;
+    if (Object.keys(object.write).length === 0 && object.recordId !== null) continue;
+    const [result] = await deps.crm.upsert(object.object, [{ idField: object.match.field, id: object.match.value, properties: object.write }]);
+    if (!result) throw new Error(`CRM upsert returned no result for ${object.leadKey}`);
+    if (!result.ok) return failCrm(job, workerId, deps, result, event.source, base);
+    written.set(object.leadKey, { recordId: result.recordId, created: result.created });
+  }
+
+  const settle = settlement(plan, job, workerId, event.source, written, deps.now());
+  const result = await deps.storage.outcomes.settle(settle);
+  return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan, deadLettered: settle.deadLetter !== undefined };
+}
+
+function currentRecord(recordId: string, properties: Readonly<Record<string, unknown>>, states: Readonly<Record<string, FieldStateEntry>>): CurrentRecord {
+  const fields: Record<string, CurrentFieldState> = {};
+  for (const [field, value] of Object.entries(properties)) {
+    const state = states[field];
+    // Our provenance counts only while the CRM still holds the value we wrote; a person's later edit has none.
+    const ours = state !== undefined && JSON.stringify(state.value) === JSON.stringify(value);
+    fields[field] = ours ? { value: state.value, appliedAt: state.appliedAt, confidence: state.confidence, source: state.source } : { value: value as CurrentFieldState['value'] };
+  }
+  return { id: recordId, fields };
+}
+
+function settlement(plan: EventPlan, job: Job, workerId: string, source: string, written: ReadonlyMap<string, { recordId: string; created: boolean }>, now: Date): SettleInput {
+  const time = now.toISOString();
+  const audit: AuditDraft[] = [];
+  const approvals: NewApproval[] = [];
+  const fieldState: FieldStateUpdate[] = [];
+  const rejections: string[] = [];
+  let firstCode: ErrorCode | null = null;
+  const common = {
+    time,
+    source,
+    eventId: job.eventId,
+    idempotencyKey: plan.idempotencyKey,
+    payloadHash: plan.payloadHash,
+    mappingVersion: `${plan.mapping.name}@${plan.mapping.version}`,
+    schemaVersion: plan.schemaVersion,
+    actor: { kind: 'source', name: source } as const,
+    attempt: job.attempt,
+  };
+  for (const object of plan.objects) {
+    if (object.status === 'skipped') continue;
+    if (object.status === 'rejected') {
+      firstCode ??= object.rejection.code;
+      rejections.push(`${object.object}: ${object.rejection.code} ${object.rejection.message}`);
+      audit.push({ ...common, leadKey: object.leadKey ?? job.leadKey, object: object.object, outcome: 'rejected', errorCode: object.rejection.code, errorTrace: object.rejection.message });
+      continue;
+    }
+    const changes: AuditChange[] = [];
+    const proposed: AuditChange[] = [];
+    for (const field of object.fields) {
+      if (field.kind === 'change') {
+        changes.push({ field: field.field, before: field.before, after: field.after, confidence: field.confidence, reason: field.reason });
+        if (plan.sourceUpdatedAt) fieldState.push({ leadKey: object.leadKey, object: object.object, field: field.field, value: field.after, appliedAt: plan.sourceUpdatedAt, confidence: field.confidence, source });
+      } else if (field.kind === 'pending_approval') {
+        proposed.push({ field: field.field, before: field.before, after: field.proposed, confidence: field.confidence, reason: field.reason });
+        approvals.push({ leadKey: object.leadKey, object: object.object, field: field.field, before: field.before, proposed: field.proposed, confidence: field.confidence, reason: field.reason, source, sourceUpdatedAt: plan.sourceUpdatedAt ?? time, eventId: job.eventId, createdAt: now });
+      } else if (field.kind === 'rejected') {
+        firstCode ??= field.code;
+        rejections.push(`${object.object}.${field.field}: ${field.code} ${field.message}${field.suggestions?.length ? ` (nearest: ${field.suggestions.join(', ')})` : ''}`);
+      }
+    }
+    const record = written.get(object.leadKey);
+    const allStale = object.fields.length > 0 && object.fields.every((field) => field.kind === 'skip' && field.skip === 'stale');
+    const outcome: AuditOutcome = changes.length > 0 || record?.created ? 'written' : allStale ? 'stale' : 'no_change';
+    audit.push({ ...common, leadKey: object.leadKey, object: object.object, changes, outcome, crmRecordId: record?.recordId ?? object.recordId });
+    if (proposed.length > 0) audit.push({ ...common, leadKey: object.leadKey, object: object.object, changes: proposed, outcome: 'pending_approval', crmRecordId: record?.recordId ?? object.recordId });
+  }
+  const base: SettleInput = { job: { id: job.id, workerId }, audit, approvals, fieldState };
+  if (firstCode === null) return base;
+  const trace = rejections.join('\n');
+  audit.push({ ...common, leadKey: job.leadKey, outcome: 'dead_lettered', errorCode: firstCode, errorTrace: trace, actor: SYSTEM });
+  return { ...base, deadLetter: { eventId: job.eventId, jobId: job.id, source, leadKey: job.leadKey, errorCode: firstCode, message: rejections[0] ?? '', trace, attempts: job.attempt, createdAt: now } };
+}
+
+async function failCrm(job: Job, workerId: string, deps: JobProcessorDeps, failure: CrmRecordFailure, source: string, base: { eventId: string; attempt: number; leadKey: string }): Promise<JobOutcome> {
+  const decision = decideRetry(failure, job.attempt, deps.retry, deps.random);
+  if (decision.kind === 'retry') {
+    const result = await deps.storage.jobs.retry(job.id, { workerId, runAt: new Date(deps.now().getTime() + decision.delayMs), error: `${failure.code}: ${failure.message}` });
+    return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'retry_scheduled', code: failure.code, delayMs: decision.delayMs };
+  }
+  const why = decision.why === 'exhausted' ? ` (gave up after ${job.attempt} attempts)` : '';
+  return deadLetter(job, workerId, deps, failure.code, `${failure.message}${why}`, source, base);
+}
+
+async function deadLetter(
+  job: Job,
+  workerId: string,
+  deps: JobProcessorDeps,
+  code: ErrorCode,
+  message: string,
+  source: string | null,
+  base: { eventId: string; attempt: number; leadKey: string; payloadHash?: string },
+): Promise<JobOutcome> {
+  const now = deps.now();
+  const result: SettleResult = await deps.storage.outcomes.settle({
+    job: { id: job.id, workerId },
+    audit: [{ time: now.toISOString(), leadKey: base.leadKey, source, eventId: base.eventId, payloadHash: base.payloadHash ?? null, actor: SYSTEM, outcome: 'dead_lettered', attempt: base.attempt, errorCode: code, errorTrace: message }],
+    deadLetter: { eventId: job.eventId, jobId: job.id, source: source ?? 'unknown', leadKey: base.leadKey, errorCode: code, message, trace: `${code}: ${message}${job.lastError ? `\nprevious attempt: ${job.lastError}` : ''}`, attempts: job.attempt, createdAt: now },
+  });
+  return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan: null, deadLettered: true };
+}
+
+export type { ObjectPlan };

@@ -1,0 +1,32 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Exit codes shared by every command (docs/cli.md). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Streams a command talks to; tests pass their own. */
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stdin: Readable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+export function writeLine(stream: Writable, text = ''): void {
+  stream.write(`${text}\n`);
+}
+
+export function writeJson(stream: Writable, value: unknown, pretty = false): void {
+  stream.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);
+}
+
+/** Reads all of stdin as text. */
+export async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,197 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import type { CrmSchema } from '../core/crm-schema/crm-schema-types.js';
+import type { ErrorCode } from '../core/errors/error-codes.js';
+import type { MappingTable } from '../core/mapping/mapping-types.js';
+import type { FieldPolicy } from '../core/merge/plan-types.js';
+import type { NormalizerOverrides } from '../core/normalize/normalizer-types.js';
+import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
+import {
+  crmSchemaDocument,
+  leadsyncConfig,
+  mappingConfig,
+  type LeadsyncConfigDocument,
+  type SourceConfig,
+} from './config-schema.js';
+import { compileCrmSchema, compileMappingTable, PICKS_BY_KIND } from './config-compiler.js';
+import { maskSecrets, substituteEnv } from './env-substitution.js';
+import { SOURCE_PRESETS } from './presets/source-presets.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+
+/** A source ready to run: its config and its compiled mapping table. */
+export interface RuntimeSource {
+  readonly name: string;
+  readonly config: SourceConfig;
+  readonly mapping: MappingTable;
+}
+
+/** The whole config, validated, cross-checked and compiled. */
+export interface LoadedConfig {
+  readonly file: string;
+  readonly document: LeadsyncConfigDocument;
+  readonly schema: CrmSchema;
+  readonly sources: ReadonlyMap<string, RuntimeSource>;
+  readonly policies: { readonly default: FieldPolicy; readonly fields: Readonly<Record<string, FieldPolicy>> };
+  readonly normalizers: NormalizerOverrides;
+  /** Values that came from environment variables; masked wherever we print. */
+  readonly secrets: ReadonlySet<string>;
+}
+
+export interface LoadConfigOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Reads, validates and compiles `leadsync.yaml`. Throws ConfigError listing every issue found. */
+export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const source = parseYamlSource(file, await readText(file));
+  const { value, secrets } = substituteEnv(source.data, env, file, (path) => source.locate(path));
+
+  let document: LeadsyncConfigDocument;
+  try {
+    document = parseWith(leadsyncConfig, value, source, 'CONFIG_INVALID');
+  } catch (error) {
+    throw maskError(error, secrets);
+  }
+
+  const schema = await loadSchema(document, source);
+  const issues: ConfigIssue[] = [];
+  const sources = new Map<string, RuntimeSource>();
+  for (const [name, sourceConfig] of Object.entries(document.sources)) {
+    const mapping = resolveMapping(name, sourceConfig, document, source, schema, issues);
+    if (mapping) sources.set(name, { name, config: sourceConfig, mapping });
+  }
+  checkPolicies(document, source, issues);
+  if (issues.length > 0) throw maskError(new ConfigError('CONFIG_REFERENCE_INVALID', issues), secrets);
+
+  return {
+    file,
+    document,
+    schema,
+    sources,
+    policies: { default: document.policies.default, fields: document.policies.fields },
+    normalizers: (document.normalizers ?? {}),
+    secrets,
+  };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('CONFIG_FILE_NOT_FOUND', [{ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: error });
+  }
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: YamlSource, code: ErrorCode, basePath: readonly (string | number)[] = []): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue): ConfigIssue => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = [...basePath, ...(issue.path as (string | number)[]), ...(keys.length === 1 ? keys : [])];
+    return { file: source.file, ...source.locate(path), path: formatPath(path), message: describeIssue(issue) };
+  });
+  throw new ConfigError(code, issues);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}${issue.input === undefined ? ' (missing)' : ''}`;
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const first = issue.errors.map((branch) => branch[0]?.message).filter(Boolean);
+    return `${issue.message}: ${[...new Set(first)].join('; or ')}`;
+  }
+  return issue.message;
+}
+
+async function loadSchema(document: LeadsyncConfigDocument, source: YamlSource): Promise<CrmSchema> {
+  if (document.destination.schema) return compileCrmSchema(document.destination.schema);
+  const schemaFile = resolve(dirname(source.file), document.destination.schemaFile ?? '');
+  const schemaSource = parseYamlSource(schemaFile, await readText(schemaFile));
+  return compileCrmSchema(parseWith(crmSchemaDocument, schemaSource.data, schemaSource, 'CONFIG_INVALID'));
+}
+
+function resolveMapping(
+  name: string,
+  sourceConfig: SourceConfig,
+  document: LeadsyncConfigDocument,
+  source: YamlSource,
+  schema: CrmSchema,
+  issues: ConfigIssue[],
+): MappingTable | undefined {
+  const at = (path: (string | number)[], message: string): void => {
+    issues.push({ file: source.file, ...source.locate(path), path: formatPath(path), message });
+  };
+  let mappingName: string;
+  let mappingPath: (string | number)[];
+  let mapping;
+  if (sourceConfig.mapping !== undefined) {
+    mappingName = sourceConfig.mapping;
+    mappingPath = ['mappings', mappingName];
+    mapping = document.mappings[mappingName];
+    if (!mapping) {
+      at(['sources', name, 'mapping'], `no mapping "${mappingName}" under mappings (defined: ${Object.keys(document.mappings).join(', ') || 'none'})`);
+      return undefined;
+    }
+  } else if (sourceConfig.preset !== undefined) {
+    const preset = SOURCE_PRESETS[sourceConfig.preset];
+    if (!preset) {
+      at(['sources', name, 'preset'], `no preset "${sourceConfig.preset}" (presets: ${Object.keys(SOURCE_PRESETS).join(', ')})`);
+      return undefined;
+    }
+    mappingName = `preset:${sourceConfig.preset}`;
+    mappingPath = ['sources', name, 'preset'];
+    mapping = mappingConfig.parse(preset);
+  } else {
+    at(['sources', name], 'set `mapping` (a name under mappings) or `preset`');
+    return undefined;
+  }
+
+  const before = issues.length;
+  for (const [objectName, objectMapping] of Object.entries(mapping.objects)) {
+    const objectPath = [...mappingPath, ...(sourceConfig.mapping ? ['objects', objectName] : [])];
+    if (!schema.objects[objectName]) {
+      at(objectPath, `the CRM schema has no object "${objectName}" (objects: ${Object.keys(schema.objects).join(', ')})`);
+      continue;
+    }
+    if (!objectMapping.fields.some((field) => field.to === objectMapping.match)) {
+      at([...objectPath, 'match'], `the match field "${objectMapping.match}" is not among the mapped fields`);
+    }
+    objectMapping.fields.forEach((field, index) => {
+      const fieldPath = sourceConfig.mapping ? [...objectPath, 'fields', index] : objectPath;
+      if (field.from === undefined && field.default === undefined) at(fieldPath, `field "${field.to}" needs \`from\` or \`default\``);
+      if (field.pick !== undefined) {
+        if (!field.normalize) at([...fieldPath, ...(sourceConfig.mapping ? ['pick'] : [])], `field "${field.to}": \`pick\` needs \`normalize\``);
+        else if (!PICKS_BY_KIND[field.normalize].includes(field.pick)) {
+          at([...fieldPath, ...(sourceConfig.mapping ? ['pick'] : [])], `field "${field.to}": the ${field.normalize} normalizer has no output "${field.pick}" (outputs: ${PICKS_BY_KIND[field.normalize].join(', ')})`);
+        }
+      }
+    });
+  }
+  if (issues.length > before) return undefined;
+  return compileMappingTable(mappingName, mapping);
+}
+
+function checkPolicies(document: LeadsyncConfigDocument, source: YamlSource, issues: ConfigIssue[]): void {
+  const sourceNames = Object.keys(document.sources);
+  const check = (policy: FieldPolicy, path: (string | number)[]): void => {
+    policy.precedence?.forEach((name, index) => {
+      if (!sourceNames.includes(name)) {
+        const at = [...path, 'precedence', index];
+        issues.push({ file: source.file, ...source.locate(at), path: formatPath(at), message: `no source "${name}" (sources: ${sourceNames.join(', ')})` });
+      }
+    });
+  };
+  check(document.policies.default, ['policies', 'default']);
+  for (const [key, policy] of Object.entries(document.policies.fields)) check(policy, ['policies', 'fields', key]);
+}
+
+function maskError(error: unknown, secrets: ReadonlySet<string>): unknown {
+  if (!(error instanceof ConfigError) || secrets.size === 0) return error;
+  return new ConfigError(
+    error.code,
+    error.issues.map((issue) => ({ ...issue, message: maskSecrets(issue.message, secrets) })),
+  );
+}

@@ -1,0 +1,139 @@
+import { canonicalJson } from '../hashing/canonical-json.js';
+import { sha256Hex } from '../hashing/sha256.js';
+import {
+  ACTOR_KINDS,
+  AUDIT_OUTCOMES,
+  type AuditChange,
+  type AuditDraft,
+  type AuditRecord,
+  type AuditRecordBody,
+  type ChainVerification,
+} from './audit-record-types.js';
+
+/** prevHash of the first row of a chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Whether `time` is a UTC ISO 8601 time exactly as `Date#toISOString` prints it (so text order is time order). */
+export function isAuditTime(time: string): boolean {
+  if (!ISO_MILLIS_UTC.test(time)) return false;
+  const parsed = new Date(time);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString() === time;
+}
+
+/**
+ * The hashed part of a row. Fields are picked one by one rather than spread,
+ * so a row object carrying anything extra (a storage column, a UI flag) hashes
+ * the same as the record that was sealed.
+ */
+function bodyOf(row: AuditRecordBody): AuditRecordBody {
+  return {
+    id: row.id,
+    time: row.time,
+    leadKey: row.leadKey,
+    source: row.source,
+    eventId: row.eventId,
+    idempotencyKey: row.idempotencyKey,
+    payloadHash: row.payloadHash,
+    mappingVersion: row.mappingVersion,
+    schemaVersion: row.schemaVersion,
+    object: row.object,
+    changes: row.changes.map((change) => ({
+      field: change.field,
+      before: change.before,
+      after: change.after,
+      confidence: change.confidence,
+      reason: change.reason,
+    })),
+    actor: { kind: row.actor.kind, name: row.actor.name },
+    outcome: row.outcome,
+    attempt: row.attempt,
+    errorCode: row.errorCode,
+    errorTrace: row.errorTrace,
+    crmRecordId: row.crmRecordId,
+    prevHash: row.prevHash,
+  };
+}
+
+/** `sha256(prevHash + canonicalJson(row without rowHash))`, hex. */
+export function auditRowHash(row: AuditRecordBody): string {
+  return sha256Hex(row.prevHash + canonicalJson(bodyOf(row)));
+}
+
+function checkChange(change: AuditChange, index: number): void {
+  if (change.confidence !== null && !(change.confidence >= 0 && change.confidence <= 1)) {
+    throw new RangeError(`audit change ${index} (${change.field}): confidence must be within 0..1 or null, got ${String(change.confidence)}`);
+  }
+}
+
+/**
+ * Turns a draft into the next row of a chain. Throws on a draft that could
+ * not be verified later the same way (a time that is not `toISOString` form,
+ * a non-integer attempt, a value canonical JSON refuses).
+ */
+export function sealAuditRecord(draft: AuditDraft, position: { readonly id: string; readonly prevHash: string }): AuditRecord {
+  if (!isAuditTime(draft.time)) throw new RangeError(`audit time must be Date#toISOString form, got "${draft.time}"`);
+  if (draft.leadKey === '') throw new RangeError('audit leadKey must not be empty');
+  if (!AUDIT_OUTCOMES.includes(draft.outcome)) throw new RangeError(`unknown audit outcome "${String(draft.outcome)}"`);
+  if (!ACTOR_KINDS.includes(draft.actor.kind)) throw new RangeError(`unknown actor kind "${String(draft.actor.kind)}"`);
+  const attempt = draft.attempt ?? 0;
+  if (!Number.isSafeInteger(attempt) || attempt < 0) throw new RangeError(`audit attempt must be a non-negative integer, got ${attempt}`);
+  const changes = draft.changes ?? [];
+  changes.forEach(checkChange);
+
+  const body: AuditRecordBody = bodyOf({
+    id: position.id,
+    time: draft.time,
+    leadKey: draft.leadKey,
+    source: draft.source ?? null,
+    eventId: draft.eventId ?? null,
+    idempotencyKey: draft.idempotencyKey ?? null,
+    payloadHash: draft.payloadHash ?? null,
+    mappingVersion: draft.mappingVersion ?? null,
+    schemaVersion: draft.schemaVersion ?? null,
+    object: draft.object ?? null,
+    changes,
+    actor: draft.actor,
+    outcome: draft.outcome,
+    attempt,
+    errorCode: draft.errorCode ?? null,
+    errorTrace: draft.errorTrace ?? null,
+    crmRecordId: draft.crmRecordId ?? null,
+    prevHash: position.prevHash,
+  });
+  return { ...body, rowHash: auditRowHash(body) };
+}
+
+/**
+ * Checks rows in chain order (ascending id). Streams: pass a lazy iterable to
+ * verify a large table in constant memory. Names the first row that breaks.
+ */
+export function verifyChain(rows: Iterable<AuditRecord>): ChainVerification {
+  let expectedPrev = GENESIS_HASH;
+  let verified = 0;
+  for (const row of rows) {
+    if (row.prevHash !== expectedPrev) {
+      return {
+        ok: false,
+        rows: verified,
+        firstBrokenId: row.id,
+        reason: 'prev_hash_mismatch',
+        detail: `row ${row.id} points at ${row.prevHash}, but the row before it hashes to ${expectedPrev}`,
+      };
+    }
+    const recomputed = auditRowHash(row);
+    if (recomputed !== row.rowHash) {
+      return {
+        ok: false,
+        rows: verified,
+        firstBrokenId: row.id,
+        reason: 'row_hash_mismatch',
+        detail: `row ${row.id} content hashes to ${recomputed}, but its stored rowHash is ${row.rowHash}`,
+      };
+    }
+    expectedPrev = row.rowHash;
+    verified += 1;
+  }
+  return { ok: true, rows: verified, headHash: expectedPrev };
+}

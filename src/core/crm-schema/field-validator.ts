@@ -1,0 +1,90 @@
+import type { CrmFieldSchema, CrmObjectSchema } from './crm-schema-types.js';
+import { compileField, compileObject, type CompiledField } from './compiled-schema.js';
+import type { FieldValidation, ValidateOptions } from './field-validation-result.js';
+import { enforceMaxLength } from './length-limit.js';
+
+export type { FieldValidation, ValidateOptions } from './field-validation-result.js';
+export { compileSchema, findField, type CompiledSchema, type CompiledObject, type CompiledField } from './compiled-schema.js';
+
+/**
+ * Validates one value against one CRM field and returns it in the CRM's
+ * canonical form. Checks run in this order:
+ * 1. unknown field → `CRM_FIELD_UNKNOWN`;
+ * 2. read-only → `CRM_FIELD_READ_ONLY` (even for null: clearing is a write);
+ * 3. empty — null, undefined, a whitespace-only string, and for a
+ *    multi-picklist an empty list → `null`, or `CRM_REQUIRED_MISSING` when
+ *    the field is required;
+ * 4. type and coercion → `CRM_TYPE_MISMATCH` / `CRM_PICKLIST_MISMATCH`;
+ * 5. `maxLength` → `CRM_VALUE_TOO_LONG`, or a cut with `options.truncate`.
+ *
+ * Idempotent: validating an accepted value again returns the same value.
+ */
+export function validateField(
+  field: CrmFieldSchema | undefined,
+  fieldName: string,
+  value: unknown,
+  options: ValidateOptions = {},
+): FieldValidation {
+  // `object.fields[name]` on a plain record finds `constructor` & co. on the prototype; those are not fields.
+  const known = typeof field === 'object' ? compileField(field) : undefined;
+  return validateCompiled(known, fieldName, value, options);
+}
+
+/** Per-field results of a record, and what a create would still lack. */
+export interface RecordValidation {
+  /** One result per key of `values` whose value is not `undefined`. */
+  readonly fields: Record<string, FieldValidation>;
+  /**
+   * Required, writable fields of the object absent from `values` (or
+   * `undefined` there), in schema order. Fields present but empty are reported
+   * in `fields` as `CRM_REQUIRED_MISSING` instead, so nothing is listed twice.
+   * Only a create needs these; an update leaves absent fields as they are.
+   */
+  readonly missingRequired: string[];
+}
+
+/**
+ * Validates every value of a record against an object schema. `undefined`
+ * values count as absent, the way optional properties do.
+ */
+export function validateRecord(object: CrmObjectSchema, values: Readonly<Record<string, unknown>>, options: ValidateOptions = {}): RecordValidation {
+  const compiled = compileObject(object);
+  // No prototype: a field named "__proto__" must be an ordinary key.
+  const fields = Object.create(null) as Record<string, FieldValidation>;
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) fields[name] = validateCompiled(compiled.fields.get(name), name, value, options);
+  }
+  const missingRequired = compiled.requiredWritable.filter((name) => !Object.hasOwn(values, name) || values[name] === undefined);
+  return { fields, missingRequired };
+}
+
+function validateCompiled(field: CompiledField | undefined, fieldName: string, value: unknown, options: ValidateOptions): FieldValidation {
+  if (field === undefined) return fail('CRM_FIELD_UNKNOWN', fieldName, 'the CRM object has no such field');
+  const schema = field.schema;
+  if (schema.readOnly) return fail('CRM_FIELD_READ_ONLY', fieldName, 'the field is read-only');
+  if (isEmpty(value, schema)) return emptyValue(schema, fieldName);
+  const coerced = field.coerce(value, field.picklist);
+  if (!coerced.ok) return { ...coerced, message: `Field "${fieldName}": ${coerced.message}` };
+  // A multi-picklist of only blanks (";;") is empty too.
+  if (coerced.value === null) return emptyValue(schema, fieldName);
+  const limited = enforceMaxLength(coerced.value, schema, options.truncate === true);
+  if (!limited.ok) return { ...limited, message: `Field "${fieldName}": ${limited.message}` };
+  // A cut can leave only blanks (maxLength 0, leading spaces): that is an empty value, not text.
+  return limited.value !== coerced.value && isEmpty(limited.value, schema) ? emptyValue(schema, fieldName) : limited;
+}
+
+function isEmpty(value: unknown, field: CrmFieldSchema): boolean {
+  if (value === null || value === undefined) return true;
+  // `\S` stops at the first visible character, so long strings cost nothing here.
+  if (typeof value === 'string') return !/\S/.test(value);
+  // Only a list field has an empty list; elsewhere [] is a mapping mistake worth a type error.
+  return field.type === 'multi_picklist' && Array.isArray(value) && value.length === 0;
+}
+
+function emptyValue(field: CrmFieldSchema, fieldName: string): FieldValidation {
+  return field.required ? fail('CRM_REQUIRED_MISSING', fieldName, 'the field is required and has no value') : { ok: true, value: null };
+}
+
+function fail(code: 'CRM_FIELD_UNKNOWN' | 'CRM_FIELD_READ_ONLY' | 'CRM_REQUIRED_MISSING', fieldName: string, why: string): FieldValidation {
+  return { ok: false, code, message: `Field "${fieldName}": ${why}` };
+}

@@ -1,0 +1,157 @@
+import type { FieldValue } from '../crm-schema/crm-schema-types.js';
+import { fieldValuesEqual, isEmptyFieldValue } from './field-value-equality.js';
+import { comparePlans } from './plan-order.js';
+import {
+  isRejectedProposal,
+  type CurrentFieldState,
+  type CurrentRecord,
+  type FieldPlan,
+  type FieldPolicy,
+  type ProposalInput,
+  type ProposedValue,
+  type SkipReason,
+} from './plan-types.js';
+import { comparableConfidence, resolveProposals } from './proposal-resolver.js';
+import { sourceRank } from './source-precedence.js';
+import { isOlderThanApplied } from './source-timestamp.js';
+
+/** Everything {@link planMerge} decides from; time enters only as source timestamps. */
+export interface MergeInput {
+  readonly proposals: readonly ProposalInput[];
+  /** The CRM record as read before the write; null when it does not exist yet (a create). */
+  readonly current: CurrentRecord | null;
+  /** Per CRM field; fields not listed use `defaultPolicy`. */
+  readonly policies: Readonly<Record<string, FieldPolicy>>;
+  readonly defaultPolicy: FieldPolicy;
+}
+
+/**
+ * Confidence assumed for a non-empty current value that leadsync did not set
+ * (typed by a person or written by another system). 1.0 means such a value is
+ * never replaced under `higher_confidence` — only `overwrite` or `approval`
+ * replace what a human entered, never an enrichment guess.
+ */
+export const UNKNOWN_CURRENT_CONFIDENCE = 1;
+
+/**
+ * Decides, per proposal, whether a value is written, waits for approval, is
+ * skipped (with a reason) or was rejected by validation. One entry per input
+ * proposal, sorted by field, kind, then content, so the plan does not depend
+ * on input order. Pure: no clock, no I/O.
+ *
+ * Per field: rejected proposals → `rejected`; policy `never` → every proposal
+ * skipped `policy`; otherwise one winner is chosen (see `resolveProposals`;
+ * the others are skipped `precedence` or `stale`) and checked in this order:
+ * older than the current `appliedAt` → `stale`; current set by a source of
+ * higher precedence → `precedence`; equal to the current value →
+ * `no_change`; then the policy (`overwrite`, `fill_empty`,
+ * `higher_confidence`, `approval`).
+ */
+export function planMerge(input: MergeInput): FieldPlan[] {
+  const plans: FieldPlan[] = [];
+  const byField = new Map<string, ProposedValue[]>();
+  for (const proposal of input.proposals) {
+    if (isRejectedProposal(proposal)) {
+      const { code, message, suggestions } = proposal.rejected;
+      plans.push({ kind: 'rejected', field: proposal.field, code, message, value: proposal.value, ...(suggestions === undefined ? {} : { suggestions }) });
+      continue;
+    }
+    const group = byField.get(proposal.field);
+    if (group === undefined) byField.set(proposal.field, [proposal]);
+    else group.push(proposal);
+  }
+  for (const [field, proposals] of byField) {
+    planField(proposals, ownValue(input.policies, field) ?? input.defaultPolicy, currentState(input.current, field), plans);
+  }
+  return plans.sort(comparePlans);
+}
+
+function planField(proposals: readonly ProposedValue[], policy: FieldPolicy, current: CurrentFieldState | undefined, plans: FieldPlan[]): void {
+  const before = current?.value ?? null;
+  if (policy.policy === 'never') {
+    for (const proposal of proposals) plans.push(skip(proposal, before, 'policy', 'the field\'s policy is "never"'));
+    return;
+  }
+  const [only] = proposals;
+  // One proposal per field is the common case; it needs no ranking.
+  if (proposals.length === 1 && only !== undefined) {
+    plans.push(planWinner(only, policy, current, before));
+    return;
+  }
+  const { winner, losers } = resolveProposals(proposals, policy.precedence);
+  for (const loser of losers) plans.push(skip(loser.proposal, before, loser.skip, loser.detail));
+  plans.push(planWinner(winner, policy, current, before));
+}
+
+function planWinner(proposal: ProposedValue, policy: FieldPolicy, current: CurrentFieldState | undefined, before: FieldValue): FieldPlan {
+  if (isOlderThanApplied(proposal.sourceUpdatedAt, current?.appliedAt)) {
+    return skip(proposal, before, 'stale', `the current value was applied from a newer source timestamp (${current?.appliedAt ?? ''})`);
+  }
+  if (current?.source !== undefined && sourceRank(current.source, policy.precedence) > sourceRank(proposal.source, policy.precedence)) {
+    return skip(proposal, before, 'precedence', `the current value came from "${current.source}", which ranks higher`);
+  }
+  if (fieldValuesEqual(before, proposal.value)) return skip(proposal, before, 'no_change', 'the CRM already holds this value');
+  const confidence = comparableConfidence(proposal.confidence);
+  switch (policy.policy) {
+    case 'overwrite':
+      return change(proposal, before);
+    case 'fill_empty':
+      return isEmptyFieldValue(before) ? change(proposal, before) : skip(proposal, before, 'policy', 'policy "fill_empty" keeps the existing value');
+    case 'higher_confidence': {
+      const minimum = policy.minConfidence ?? 0;
+      if (confidence < minimum) return skip(proposal, before, 'low_confidence', `confidence ${confidence} is below the minimum ${minimum}`);
+      if (isEmptyFieldValue(before)) return change(proposal, before);
+      const held = current?.confidence ?? UNKNOWN_CURRENT_CONFIDENCE;
+      // Ties keep the current value: an equally sure value is no reason to churn the CRM.
+      return confidence > held ? change(proposal, before) : skip(proposal, before, 'low_confidence', `confidence ${confidence} does not beat the current ${held}`);
+    }
+    case 'approval':
+      return {
+        kind: 'pending_approval',
+        field: proposal.field,
+        before,
+        proposed: proposal.value,
+        confidence: proposal.confidence,
+        reason: proposal.reason,
+        source: proposal.source,
+        sourceUpdatedAt: proposal.sourceUpdatedAt,
+      };
+    case 'never':
+      return skip(proposal, before, 'policy', 'the field\'s policy is "never"');
+  }
+}
+
+function change(proposal: ProposedValue, before: FieldValue): FieldPlan {
+  return {
+    kind: 'change',
+    field: proposal.field,
+    before,
+    after: proposal.value,
+    confidence: proposal.confidence,
+    reason: proposal.reason,
+    source: proposal.source,
+    sourceUpdatedAt: proposal.sourceUpdatedAt,
+  };
+}
+
+function skip(proposal: ProposedValue, before: FieldValue, reason: SkipReason, detail: string): FieldPlan {
+  return {
+    kind: 'skip',
+    field: proposal.field,
+    skip: reason,
+    before,
+    proposed: proposal.value,
+    detail,
+    source: proposal.source,
+    sourceUpdatedAt: proposal.sourceUpdatedAt,
+  };
+}
+
+function currentState(current: CurrentRecord | null, field: string): CurrentFieldState | undefined {
+  return current === null ? undefined : ownValue(current.fields, field);
+}
+
+// Field names are data: "constructor" must not find Object.prototype.constructor.
+function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -1,0 +1,177 @@
+import type { CrmObjectSchema, FieldValue } from '../crm-schema/crm-schema-types.js';
+import { validateField } from '../crm-schema/field-validator.js';
+import { payloadHash } from '../hashing/canonical-json.js';
+import { idempotencyKey } from '../hashing/idempotency-key.js';
+import { mapPayload, type MappedObject } from '../mapping/lead-mapper.js';
+import { planMerge } from '../merge/merge-planner.js';
+import type { CurrentRecord, FieldPolicy, ProposalInput } from '../merge/plan-types.js';
+import type { EventPlan, ObjectPlan, PlanContext, PreparedEvent, PreparedObject } from './event-plan-types.js';
+
+/** The lead key of one CRM record: `object:matchValue`, e.g. `contacts:ada@example.com`. */
+export function recordLeadKey(object: string, matchValue: string): string {
+  return `${object}:${matchValue}`;
+}
+
+/**
+ * Step one of planning: identity, hashes, mapping and validation. Needs no
+ * current record, so the worker can run it first and then read exactly the
+ * records it names.
+ */
+export function prepareEvent(payload: unknown, context: PlanContext): PreparedEvent {
+  const hash = payloadHash(payload);
+  const mapped = mapPayload(payload, context.mapping, context.source, context.normalize);
+  if (!mapped.ok) {
+    return { ok: false, source: context.source, payloadHash: hash, rejection: { code: mapped.code, message: mapped.message } };
+  }
+  return {
+    ok: true,
+    source: context.source,
+    leadId: mapped.leadId,
+    sourceUpdatedAt: mapped.sourceUpdatedAt,
+    idempotencyKey: idempotencyKey(context.source, mapped.leadId, mapped.sourceUpdatedAt),
+    payloadHash: hash,
+    mapping: { name: context.mapping.name, version: context.mapping.version },
+    schemaVersion: context.schema.version,
+    objects: mapped.objects.map((object) => prepareObject(object, mapped.sourceUpdatedAt, context)),
+  };
+}
+
+function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: PlanContext): PreparedObject {
+  const schema = context.schema.objects[mapped.object];
+  if (!schema) {
+    return { status: 'rejected', object: mapped.object, rejection: { code: 'CRM_OBJECT_UNKNOWN', message: `the CRM schema has no object "${mapped.object}"` } };
+  }
+  const optional = context.mapping.objects.find((o) => o.object === mapped.object)?.optional ?? false;
+  const matchValue = mapped.values.find((value) => value.field === mapped.matchField);
+  if (!matchValue || matchValue.status === 'absent') {
+    return optional
+      ? { status: 'skipped', object: mapped.object, detail: `no value for the match field "${mapped.matchField}"` }
+      : { status: 'rejected', object: mapped.object, rejection: { code: 'CRM_REQUIRED_MISSING', message: `no value for the match field "${mapped.matchField}"` } };
+  }
+  if (matchValue.status === 'error') {
+    return { status: 'rejected', object: mapped.object, rejection: { code: matchValue.code, message: `match field "${mapped.matchField}": ${matchValue.message}` } };
+  }
+  const matchValidation = validateField(schema.fields[mapped.matchField], mapped.matchField, matchValue.value);
+  if (!matchValidation.ok || typeof matchValidation.value !== 'string') {
+    return {
+      status: 'rejected',
+      object: mapped.object,
+      rejection: matchValidation.ok
+        ? { code: 'CRM_TYPE_MISMATCH', message: `match field "${mapped.matchField}" must be text` }
+        : { code: matchValidation.code, message: matchValidation.message },
+    };
+  }
+
+  const proposals: ProposalInput[] = [];
+  for (const value of mapped.values) {
+    if (value.field === mapped.matchField || value.status === 'absent') continue;
+    if (value.status === 'error') {
+      proposals.push({ field: value.field, rejected: { code: value.code, message: value.message }, value: value.value });
+      continue;
+    }
+    const validation = validateField(schema.fields[value.field], value.field, value.value, { truncate: value.truncate });
+    if (!validation.ok) {
+      proposals.push({
+        field: value.field,
+        rejected: { code: validation.code, message: validation.message, ...(validation.suggestions ? { suggestions: validation.suggestions } : {}) },
+        value: value.value,
+      });
+      continue;
+    }
+    proposals.push({
+      field: value.field,
+      value: validation.value,
+      confidence: value.confidence,
+      sourceUpdatedAt,
+      source: context.source,
+      reason: value.reason,
+    });
+  }
+  return {
+    status: 'ready',
+    object: mapped.object,
+    leadKey: recordLeadKey(mapped.object, matchValidation.value),
+    match: { field: mapped.matchField, value: matchValidation.value },
+    proposals,
+  };
+}
+
+/**
+ * Step two: merge each prepared object with its current record (null when the
+ * CRM has none) under the field policies. Deterministic for a given input.
+ */
+export function planEvent(prepared: PreparedEvent, currents: ReadonlyMap<string, CurrentRecord | null>, context: PlanContext): EventPlan {
+  if (!prepared.ok) {
+    return {
+      outcome: 'rejected',
+      source: prepared.source,
+      payloadHash: prepared.payloadHash,
+      leadId: null,
+      sourceUpdatedAt: null,
+      idempotencyKey: null,
+      mapping: { name: context.mapping.name, version: context.mapping.version },
+      schemaVersion: context.schema.version,
+      objects: [],
+      rejection: prepared.rejection,
+    };
+  }
+  const objects = prepared.objects.map((object) => planObject(object, currents, context));
+  return {
+    outcome: eventOutcome(objects),
+    source: prepared.source,
+    payloadHash: prepared.payloadHash,
+    leadId: prepared.leadId,
+    sourceUpdatedAt: prepared.sourceUpdatedAt,
+    idempotencyKey: prepared.idempotencyKey,
+    mapping: prepared.mapping,
+    schemaVersion: prepared.schemaVersion,
+    objects,
+  };
+}
+
+function planObject(prepared: PreparedObject, currents: ReadonlyMap<string, CurrentRecord | null>, context: PlanContext): ObjectPlan {
+  if (prepared.status !== 'ready') return prepared;
+  const current = currents.get(prepared.leadKey) ?? null;
+  const schema = context.schema.objects[prepared.object] as CrmObjectSchema;
+  const policies: Record<string, FieldPolicy> = {};
+  for (const proposal of prepared.proposals) {
+    const policy = context.policies.fields[`${prepared.object}.${proposal.field}`];
+    if (policy) policies[proposal.field] = policy;
+  }
+  const fields = planMerge({ proposals: prepared.proposals, current, policies, defaultPolicy: context.policies.default });
+  const write: Record<string, FieldValue> = {};
+  for (const field of fields) if (field.kind === 'change') write[field.field] = field.after;
+
+  // A create must carry every required field; an update leaves absent fields alone.
+  if (current === null) {
+    const missing = Object.values(schema.fields)
+      .filter((field) => field.required && !field.readOnly && field.name !== prepared.match.field && write[field.name] === undefined)
+      .map((field) => field.name);
+    if (missing.length > 0) {
+      return {
+        status: 'rejected',
+        object: prepared.object,
+        leadKey: prepared.leadKey,
+        rejection: { code: 'CRM_REQUIRED_MISSING', message: `creating the record needs ${missing.join(', ')}` },
+      };
+    }
+  }
+  return {
+    status: 'planned',
+    object: prepared.object,
+    leadKey: prepared.leadKey,
+    match: prepared.match,
+    recordId: current?.id ?? null,
+    fields,
+    write,
+  };
+}
+
+function eventOutcome(objects: readonly ObjectPlan[]): EventPlan['outcome'] {
+  const planned = objects.filter((object) => object.status === 'planned');
+  const rejectedObjects = objects.some((object) => object.status === 'rejected');
+  if (planned.length === 0) return rejectedObjects ? 'rejected' : 'no_change';
+  const rejectedFields = planned.some((object) => object.fields.some((field) => field.kind === 'rejected'));
+  if (rejectedObjects || rejectedFields) return 'partial';
+  return planned.some((object) => Object.keys(object.write).length > 0) ? 'write' : 'no_change';
+}

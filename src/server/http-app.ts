@@ -1,0 +1,92 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ingestEvent, type IngestSource } from '../app/event-ingestion.js';
+import { ERROR_CODES, type ErrorCode } from '../core/errors/error-codes.js';
+import type { CrmDestination } from '../ports/crm-destination.js';
+import type { StoragePorts } from '../ports/storage-ports.js';
+
+export interface HttpAppDeps {
+  readonly storage: StoragePorts;
+  readonly crm: CrmDestination;
+  readonly sources: ReadonlyMap<string, IngestSource>;
+  /** CRM object → the field its records are matched on, for `/v1/leads/{object:value}`. */
+  readonly matchFields: ReadonlyMap<string, string>;
+  readonly bodyLimitBytes: number;
+  readonly now: () => Date;
+  readonly isReady: () => boolean;
+}
+
+function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; message: string; fix: string } {
+  return { code, message: message ?? ERROR_CODES[code].message, fix: ERROR_CODES[code].fix };
+}
+
+/** The HTTP surface: ingest, lead lookup, audit, DLQ and approvals views, health. */
+export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimitBytes });
+
+  // Signatures are computed over the exact bytes received, so JSON is parsed later, by us.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+  app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('INGEST_BODY_TOO_LARGE', `the body is larger than ${deps.bodyLimitBytes} bytes`));
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send({ code: status === 500 ? 'WORKER_UNEXPECTED' : 'USAGE_INVALID', message: error.message });
+  });
+
+  app.post<{ Params: { source: string } }>('/v1/events/:source', async (request, reply) => {
+    const source = deps.sources.get(request.params.source);
+    if (!source) return reply.code(404).send(errorBody('MAPPING_SOURCE_UNKNOWN', `no source "${request.params.source}"`));
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(' ') : value;
+    const url = `${request.protocol}://${request.host}${request.url}`;
+    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, deps.storage.ingest, deps.now());
+    switch (result.status) {
+      case 'queued':
+        return reply.code(202).send({ eventId: result.eventId, idempotencyKey: result.idempotencyKey, status: 'queued', lane: result.lane });
+      case 'duplicate':
+        return reply.code(200).send({ eventId: result.eventId, idempotencyKey: result.idempotencyKey, status: 'duplicate' });
+      case 'conflict':
+        return reply.code(409).send({ eventId: result.eventId, conflictId: result.conflictId, idempotencyKey: result.idempotencyKey, status: 'conflict', ...errorBody(result.code) });
+      case 'rejected':
+        return reply.code(result.httpStatus).send({ status: 'rejected', ...errorBody(result.code, result.message) });
+    }
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (!deps.isReady()) return reply.code(503).send({ status: 'starting' });
+    const depth = await deps.storage.jobs.depth();
+    return { status: 'ready', queueDepth: depth };
+  });
+
+  app.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey', async (request, reply) => {
+    const { leadKey } = request.params;
+    const separator = leadKey.indexOf(':');
+    const object = leadKey.slice(0, separator);
+    const matchField = deps.matchFields.get(object);
+    if (separator < 1 || !matchField) return reply.code(404).send({ code: 'CRM_OBJECT_UNKNOWN', message: `lead keys look like contacts:ada@example.com; objects: ${[...deps.matchFields.keys()].join(', ')}` });
+    const [record] = await deps.crm.read(object, [{ idField: matchField, id: leadKey.slice(separator + 1) }]);
+    const history = await deps.storage.audit.history(leadKey);
+    if (!record || !record.ok || !record.found) {
+      if (history.length === 0) return reply.code(404).send({ code: 'LEAD_NOT_FOUND', message: `no record and no history for ${leadKey}` });
+      return { leadKey, record: null, latest: history.slice(-5) };
+    }
+    return { leadKey, record: { id: record.recordId, updatedAt: record.updatedAt, properties: record.properties }, latest: history.slice(-5) };
+  });
+
+  app.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey/audit', async (request) => ({
+    leadKey: request.params.leadKey,
+    entries: await deps.storage.audit.history(request.params.leadKey),
+  }));
+
+  app.get('/v1/dlq', async () => ({
+    groups: await deps.storage.deadLetters.groupByCode({ status: 'open' }),
+    items: (await deps.storage.deadLetters.list({ status: 'open', limit: 100 })).items,
+  }));
+
+  app.get('/v1/approvals', async () => ({ items: (await deps.storage.approvals.list({ status: 'pending', limit: 100 })).items }));
+
+  return app;
+}

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openSqliteStorage, type SqliteStorage, type SqliteStorageOptions } from '../../src/adapters/sqlite/sqlite-storage.js';
+import { approvalStoreContract } from './approval-store.contract.js';
+import { auditStoreContract } from './audit-store.contract.js';
+import { deadLetterStoreContract } from './dead-letter-store.contract.js';
+import { fieldStateStoreContract } from './field-state-store.contract.js';
+import { ingestStoreContract } from './ingest-store.contract.js';
+import { jobOutcomeStoreContract } from './job-outcome-store.contract.js';
+import { jobQueueContract } from './job-queue.contract.js';
+import type { AuditBackdoor, StorageUnderTest } from './storage-under-test.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { auditDraft, newEvent } from '../support/storage-fixtures.js';
+
+/**
+ * A fresh database file per test, in the OS temp dir. Deleted when the test
+ * passes; kept, with its path printed, when it fails, so it can be opened.
+ */
+function tempDatabase(options: Omit<SqliteStorageOptions, 'file'> = {}): SqliteStorage {
+  const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+  const file = join(directory, 'leadsync.db');
+  // `normal` keeps the suite fast; durability modes are not what it checks.
+  const storage = openSqliteStorage({ synchronous: 'normal', ...options, file });
+  onTestFinished(async (context) => {
+    await storage.close();
+    if (context.task.result?.state === 'fail') {
+      console.error(`kept the database of failed test "${context.task.name}": ${file}`);
+    } else {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+  return storage;
+}
+
+/** Tampering goes through a second, independent connection, like a person with the file would. */
+function sqliteAuditBackdoor(file: string): AuditBackdoor {
+  function withConnection<T>(work: (db: Database.Database) => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const db = new Database(file);
+      try {
+        resolve(work(db));
+      } finally {
+        db.close();
+      }
+    });
+  }
+  function refusal(db: Database.Database, sql: string, id: string): string | null {
+    try {
+      db.prepare(sql).run(Number(id));
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+  return {
+    flipLeadKeyCharacter: (id) =>
+      withConnection((db) => {
+        const triggerSql = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'audit_log_refuse_update'").get()?.sql;
+        if (triggerSql === undefined) throw new Error('append-only trigger not found');
+        db.transaction(() => {
+          db.exec('DROP TRIGGER audit_log_refuse_update');
+          // Flip the low bit of the first character: one changed bit in one column.
+          db.prepare(
+            `UPDATE audit_log
+             SET lead_key = char(unicode(lead_key) + CASE unicode(lead_key) % 2 WHEN 0 THEN 1 ELSE -1 END) || substr(lead_key, 2)
+             WHERE id = ?`,
+          ).run(Number(id));
+          db.exec(triggerSql);
+        })();
+      }),
+    tryUpdate: (id) => withConnection((db) => refusal(db, "UPDATE audit_log SET outcome = 'written' WHERE id = ?", id)),
+    tryDelete: (id) => withConnection((db) => refusal(db, 'DELETE FROM audit_log WHERE id = ?', id)),
+  };
+}
+
+function makeSqliteStorage(): Promise<StorageUnderTest> {
+  const storage = tempDatabase();
+  return Promise.resolve({ ports: storage, auditBackdoor: sqliteAuditBackdoor(storage.file) });
+}
+
+describe('SQLite storage', () => {
+  ingestStoreContract(makeSqliteStorage);
+  jobQueueContract(makeSqliteStorage);
+  jobOutcomeStoreContract(makeSqliteStorage);
+  fieldStateStoreContract(makeSqliteStorage);
+  deadLetterStoreContract(makeSqliteStorage);
+  approvalStoreContract(makeSqliteStorage);
+  auditStoreContract(makeSqliteStorage);
+
+  describe('SQLite specifics', () => {
+    it('opens in WAL mode with the chosen synchronous level and foreign keys on', () => {
+      const full = tempDatabase({ synchronous: 'full' });
+      expect(full.database.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(full.database.pragma('synchronous', { simple: true })).toBe(2);
+      expect(full.database.pragma('foreign_keys', { simple: true })).toBe(1);
+      const normal = tempDatabase({ synchronous: 'normal' });
+      expect(normal.database.pragma('synchronous', { simple: true })).toBe(1);
+    });
+
+    it('applies migrations once; re-opening the file applies nothing and keeps the data', async () => {
+      const storage = tempDatabase();
+      const accepted = await storage.ingest.accept(newEvent());
+      await storage.close();
+      const reopened = openSqliteStorage({ file: storage.file, synchronous: 'normal' });
+      try {
+        const versions = reopened.database.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+        expect(versions.map((row) => row.version)).toEqual([1]);
+        expect((await reopened.ingest.getEvent(accepted.eventId))?.leadKey).toBe('webform:lead-1');
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('refuses a database migrated by a newer leadsync', async () => {
+      const storage = tempDatabase();
+      storage.database.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
+      await storage.close();
+      expect(() => openSqliteStorage({ file: storage.file })).toThrow(expect.objectContaining({ code: 'STORAGE_SCHEMA_NEWER' }));
+    });
+
+    it('creates the directory of the database file', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const storage = openSqliteStorage({ file: join(directory, 'nested', 'deeper', 'leadsync.db') });
+      await storage.close();
+      expect(storage.file).toBe(join(directory, 'nested', 'deeper', 'leadsync.db'));
+      rmSync(directory, { recursive: true, force: true });
+    });
+
+    it('rolls back a settle that fails at its last statement', async () => {
+      const storage = tempDatabase();
+      const clock = new ManualClock();
+      await storage.ingest.accept(newEvent());
+      const [job] = await storage.jobs.claim({ lane: 'realtime', limit: 1, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+      // Fail inside SQLite itself, after the job delete, audit, DLQ and approval inserts ran.
+      storage.database.exec("CREATE TRIGGER fail_field_state BEFORE INSERT ON field_state BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+      await expect(
+        storage.outcomes.settle({
+          job: { id: job?.id ?? '', workerId: 'w' },
+          audit: [auditDraft()],
+          deadLetter: {
+            eventId: job?.eventId ?? '', jobId: job?.id ?? '', source: 'webform', leadKey: 'webform:lead-1',
+            errorCode: 'CRM_REJECTED', message: 'm', trace: 't', attempts: 1, createdAt: clock.now(),
+          },
+          fieldState: [{ leadKey: 'webform:lead-1', object: 'contact', field: 'f', value: 'v', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 1, source: 'webform' }],
+        }),
+      ).rejects.toThrow('injected failure');
+      const count = (table: string): number => storage.database.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
+      expect([count('audit_log'), count('dead_letters'), count('field_state'), count('jobs')]).toEqual([0, 0, 0, 1]);
+      expect(storage.database.prepare<[], { claimed_by: string }>('SELECT claimed_by FROM jobs').get()?.claimed_by).toBe('w');
+    });
+  });
+});

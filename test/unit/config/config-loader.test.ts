@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/config/config-error.js';
+import { loadConfig } from '../../../src/config/config-loader.js';
+
+const example = readFileSync('examples/leadsync.yaml', 'utf8');
+
+/** Writes a config (and the example schema beside it) into a temp dir. */
+function writeConfig(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'leadsync-config-'));
+  copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
+  writeFileSync(join(dir, 'leadsync.yaml'), text);
+  return join(dir, 'leadsync.yaml');
+}
+
+async function issuesOf(text: string, env: Record<string, string> = {}): Promise<ConfigError> {
+  try {
+    await loadConfig(writeConfig(text), { env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('loadConfig', () => {
+  it('loads the example config with every preset source and the sandbox schema', async () => {
+    const config = await loadConfig('examples/leadsync.yaml', { env: {} });
+    expect([...config.sources.keys()]).toEqual(['webform', 'segment', 'clearbit', 'apollo', 'pdl', 'zoominfo']);
+    expect(config.schema.version).toBe('2026-11-01');
+    expect(config.schema.objects['contacts']?.fields['email']).toMatchObject({ type: 'email', required: true, unique: true });
+    expect(config.sources.get('webform')?.mapping).toMatchObject({ name: 'preset:webform', version: 1 });
+    expect(config.policies.fields['contacts.hubspot_owner_id']).toEqual({ policy: 'approval' });
+    expect(config.document.retry).toEqual({ maxRetries: 3, baseDelayMs: 1000, maxDelayMs: 60000, visibilityTimeoutMs: 30000 });
+  });
+
+  it('substitutes ${VAR} and ${VAR:-default}, and records substituted values as secrets', async () => {
+    const config = await loadConfig('examples/leadsync.yaml', { env: { SEGMENT_SECRET: 's3cr3t-value' } });
+    const signature = config.sources.get('segment')?.config.signature;
+    expect(signature).toMatchObject({ scheme: 'hmac-sha256', secrets: ['s3cr3t-value'] });
+    expect(config.sources.get('pdl')?.config.signature).toMatchObject({ secrets: ['local-pdl-secret'] });
+    expect(config.secrets.has('s3cr3t-value')).toBe(true);
+  });
+
+  it('names file, line, path and expectation for a wrong enum value', async () => {
+    const error = await issuesOf(example.replace('    lane: realtime\n', '    lane: fast\n'));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.issues).toHaveLength(1);
+    const issue = error.issues[0];
+    expect(issue?.path).toBe('sources.webform.lane');
+    expect(issue?.message).toContain('"realtime"');
+    expect(issue?.line).toBe(example.split('\n').findIndex((line) => line === '    lane: realtime') + 1);
+    expect(error.message).toMatch(/leadsync\.yaml:\d+:\d+ sources\.webform\.lane: expected one of "realtime", "batch"/);
+  });
+
+  it('reports an unknown key at its own line', async () => {
+    const error = await issuesOf(example.replace('  maxRetries: 3\n', '  maxRetries: 3\n  maxRetrys: 5\n'));
+    expect(error.issues[0]?.path).toBe('retry.maxRetrys');
+    expect(error.issues[0]?.message).toBe('unknown key "maxRetrys"');
+    expect(error.issues[0]?.line).toBe(example.split('\n').findIndex((line) => line === '  maxRetries: 3') + 2);
+  });
+
+  it('reports every issue, not only the first', async () => {
+    const broken = example.replace('  port: 8080', '  port: "eighty"').replace('    lane: realtime\n', '    lane: fast\n');
+    const error = await issuesOf(broken);
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['service.port', 'sources.webform.lane']);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const error = await issuesOf('version: 1\nsources:\n  webform: { preset: webform\n');
+    expect(error.code).toBe('CONFIG_YAML_SYNTAX');
+    expect(error.issues[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('refuses a missing environment variable without a default, naming it and its place', async () => {
+    const error = await issuesOf(example.replace('${SEGMENT_SECRET:-local-segment-secret}', '${SEGMENT_SECRET}'));
+    expect(error.code).toBe('CONFIG_ENV_MISSING');
+    expect(error.issues[0]?.message).toContain('SEGMENT_SECRET');
+    expect(error.issues[0]?.path).toBe('sources.segment.signature.secrets.0');
+  });
+
+  it('never prints a secret value in an error', async () => {
+    const error = await issuesOf(example.replace('  port: 8080', '  port: ${PORT_SECRET}'), { PORT_SECRET: 'hunter2-do-not-print' });
+    expect(error.issues[0]?.path).toBe('service.port');
+    expect(error.message).not.toContain('hunter2-do-not-print');
+  });
+
+  it('refuses references to things the config does not define', async () => {
+    const error = await issuesOf(
+      example
+        .replace('    preset: clearbit\n', '    preset: clearbitt\n')
+        .replace('precedence: [webform, segment, zoominfo, clearbit, apollo, pdl] }\n    contacts.job_function', 'precedence: [webform, hubspot] }\n    contacts.job_function'),
+    );
+    expect(error.code).toBe('CONFIG_REFERENCE_INVALID');
+    const messages = error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    expect(messages).toContainEqual(expect.stringMatching(/^sources\.clearbit\.preset: no preset "clearbitt" \(presets: webform, segment, clearbit/));
+    expect(messages).toContainEqual(expect.stringMatching(/^policies\.fields\.contacts\.jobtitle\.precedence\[1\]: no source "hubspot"/));
+  });
+
+  it('refuses a file that does not exist', async () => {
+    await expect(loadConfig('examples/nope.yaml', { env: {} })).rejects.toMatchObject({ code: 'CONFIG_FILE_NOT_FOUND' });
+  });
+
+  it('validates the CRM schema file and points into it', async () => {
+    const path = writeConfig(example);
+    const schemaPath = join(path, '..', 'crm-schema.yaml');
+    writeFileSync(schemaPath, readFileSync(schemaPath, 'utf8').replace('demo_requested: { type: bool', 'demo_requested: { type: boolean'));
+    await expect(loadConfig(path, { env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      issues: [expect.objectContaining({ file: schemaPath, path: 'objects.contacts.fields.demo_requested.type' })],
+    });
+  });
+});
