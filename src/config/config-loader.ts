@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import type { CrmSchema } from '../core/crm-schema/crm-schema-types.js';
 import type { ErrorCode } from '../core/errors/error-codes.js';
@@ -108,7 +108,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 async function loadSchema(document: LeadsyncConfigDocument, source: YamlSource): Promise<CrmSchema> {
   if (document.destination.schema) return compileCrmSchema(document.destination.schema);
-  const schemaFile = resolve(dirname(source.file), document.destination.schemaFile ?? '');
+  const schemaFile = join(dirname(source.file), document.destination.schemaFile ?? '');
   const schemaSource = parseYamlSource(schemaFile, await readText(schemaFile));
   return compileCrmSchema(parseWith(crmSchemaDocument, schemaSource.data, schemaSource, 'CONFIG_INVALID'));
 }

@@ -11,7 +11,7 @@ export interface YamlSource {
 /** Parses YAML (or JSON, which is YAML) keeping positions for error messages. */
 export function parseYamlSource(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const document: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const document: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
       'CONFIG_YAML_SYNTAX',

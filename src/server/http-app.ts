@@ -1,15 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ingestEvent, type IngestSource } from '../app/event-ingestion.js';
+import { ingestEvent } from '../app/event-ingestion.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors/error-codes.js';
-import type { CrmDestination } from '../ports/crm-destination.js';
-import type { StoragePorts } from '../ports/storage-ports.js';
+import type { Runtime } from './runtime.js';
 
 export interface HttpAppDeps {
-  readonly storage: StoragePorts;
-  readonly crm: CrmDestination;
-  readonly sources: ReadonlyMap<string, IngestSource>;
-  /** CRM object → the field its records are matched on, for `/v1/leads/{object:value}`. */
-  readonly matchFields: ReadonlyMap<string, string>;
+  readonly runtime: Runtime;
   readonly bodyLimitBytes: number;
   readonly now: () => Date;
   readonly isReady: () => boolean;
@@ -21,6 +16,7 @@ function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; messag
 
 /** The HTTP surface: ingest, lead lookup, audit, DLQ and approvals views, health. */
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const { storage, crm, sources, matchFields } = deps.runtime;
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimitBytes });
 
   // Signatures are computed over the exact bytes received, so JSON is parsed later, by us.
@@ -35,13 +31,13 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
 
   app.post<{ Params: { source: string } }>('/v1/events/:source', async (request, reply) => {
-    const source = deps.sources.get(request.params.source);
+    const source = sources.get(request.params.source);
     if (!source) return reply.code(404).send(errorBody('MAPPING_SOURCE_UNKNOWN', `no source "${request.params.source}"`));
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(' ') : value;
     const url = `${request.protocol}://${request.host}${request.url}`;
-    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, deps.storage.ingest, deps.now());
+    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, storage.ingest, deps.now());
     switch (result.status) {
       case 'queued':
         return reply.code(202).send({ eventId: result.eventId, idempotencyKey: result.idempotencyKey, status: 'queued', lane: result.lane });
@@ -57,7 +53,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'starting' });
-    const depth = await deps.storage.jobs.depth();
+    const depth = await storage.jobs.depth();
     return { status: 'ready', queueDepth: depth };
   });
 
@@ -65,10 +61,10 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const { leadKey } = request.params;
     const separator = leadKey.indexOf(':');
     const object = leadKey.slice(0, separator);
-    const matchField = deps.matchFields.get(object);
-    if (separator < 1 || !matchField) return reply.code(404).send({ code: 'CRM_OBJECT_UNKNOWN', message: `lead keys look like contacts:ada@example.com; objects: ${[...deps.matchFields.keys()].join(', ')}` });
-    const [record] = await deps.crm.read(object, [{ idField: matchField, id: leadKey.slice(separator + 1) }]);
-    const history = await deps.storage.audit.history(leadKey);
+    const matchField = matchFields.get(object);
+    if (separator < 1 || !matchField) return reply.code(404).send({ code: 'CRM_OBJECT_UNKNOWN', message: `lead keys look like contacts:ada@example.com; objects: ${[...matchFields.keys()].join(', ')}` });
+    const [record] = await crm.read(object, [{ idField: matchField, id: leadKey.slice(separator + 1) }]);
+    const history = await storage.audit.history(leadKey);
     if (!record || !record.ok || !record.found) {
       if (history.length === 0) return reply.code(404).send({ code: 'LEAD_NOT_FOUND', message: `no record and no history for ${leadKey}` });
       return { leadKey, record: null, latest: history.slice(-5) };
@@ -78,15 +74,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   app.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey/audit', async (request) => ({
     leadKey: request.params.leadKey,
-    entries: await deps.storage.audit.history(request.params.leadKey),
+    entries: await storage.audit.history(request.params.leadKey),
   }));
 
   app.get('/v1/dlq', async () => ({
-    groups: await deps.storage.deadLetters.groupByCode({ status: 'open' }),
-    items: (await deps.storage.deadLetters.list({ status: 'open', limit: 100 })).items,
+    groups: await storage.deadLetters.groupByCode({ status: 'open' }),
+    items: (await storage.deadLetters.list({ status: 'open', limit: 100 })).items,
   }));
 
-  app.get('/v1/approvals', async () => ({ items: (await deps.storage.approvals.list({ status: 'pending', limit: 100 })).items }));
+  app.get('/v1/approvals', async () => ({ items: (await storage.approvals.list({ status: 'pending', limit: 100 })).items }));
 
   return app;
 }

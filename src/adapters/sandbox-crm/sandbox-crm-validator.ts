@@ -32,7 +32,8 @@ export function rejectValue(field: CrmFieldSchema, value: Exclude<FieldValue, nu
     case 'bool':
       return typeof value === 'boolean' ? undefined : typeRejection(field, 'true or false');
     case 'multi_picklist': {
-      if (!Array.isArray(value)) return typeRejection(field, 'a list of options');
+      // Lists are the only object a FieldValue can be.
+      if (typeof value !== 'object') return typeRejection(field, 'a list of options');
       const bad = value.find((item) => !isActiveOption(field, item));
       return bad === undefined ? undefined : { code: 'CRM_PICKLIST_MISMATCH', message: `${field.name}: "${bad}" is not an active option` };
     }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LeadsyncError } from '../../core/errors/error-codes.js';
 
@@ -18,6 +18,10 @@ const MIGRATION_FILE = /^(\d{3})-([a-z0-9-]+)\.sql$/;
  * @param directory (Default: the `migrations/` folder next to this module)
  */
 export function loadMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly Migration[] {
+  if (!existsSync(directory)) {
+    // tsc does not copy .sql files; a build that forgets them fails here, by name, rather than with a bare ENOENT.
+    throw new Error(`migrations directory not found: ${directory.href}; the build must copy src/adapters/sqlite/migrations/*.sql next to the compiled adapter`);
+  }
   const migrations = readdirSync(directory)
     .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
     .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)

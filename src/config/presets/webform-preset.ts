@@ -17,7 +17,8 @@ export const webformPreset: MappingInput = {
         { to: 'job_function', from: ['job_title', 'title'], normalize: 'title', pick: 'function', confidence: 0.9 },
         { to: 'seniority', from: ['job_title', 'title'], normalize: 'title', pick: 'seniority', confidence: 0.9 },
         { to: 'company', from: 'company', normalize: 'company' },
-        { to: 'company_domain', from: ['website', 'email'], normalize: 'domain' },
+        // Not from the email: a free-mail address would name gmail.com as the company.
+        { to: 'company_domain', from: 'website', normalize: 'domain' },
         { to: 'phone', from: 'phone', normalize: 'phone' },
         { to: 'country', from: 'country', normalize: 'country' },
         { to: 'region', from: 'country', normalize: 'country', pick: 'region' },
@@ -33,7 +34,8 @@ export const webformPreset: MappingInput = {
           values: { 'demo request': 'demo_request', 'demo-request': 'demo_request', 'contact us': 'web_form', 'contact-us': 'web_form', newsletter: 'web_form', webinar: 'event' },
           default: 'web_form',
         },
-        { to: 'demo_requested', from: 'demo_requested', default: false },
+        // No default: a later contact-us form must not reset an earlier demo request to false.
+        { to: 'demo_requested', from: 'demo_requested' },
         { to: 'lifecyclestage', default: 'lead' },
         { to: 'hubspot_owner_id', from: 'owner_id' },
       ],

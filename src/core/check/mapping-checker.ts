@@ -5,7 +5,7 @@ import { foldKey } from '../mapping/fold-key.js';
 import { DEFAULT_PICK } from '../mapping/lead-mapper.js';
 import type { FieldMapping, MappingTable } from '../mapping/mapping-types.js';
 import type { FieldPolicy } from '../merge/plan-types.js';
-import { INTENT_LEVELS, JOB_FUNCTIONS, REGIONS, SENIORITIES, type NormalizerKind } from '../normalize/normalizer-types.js';
+import { INTENT_LEVELS, JOB_FUNCTIONS, REGIONS, SENIORITIES } from '../normalize/normalizer-types.js';
 
 /** One problem `leadsync check` found, placed by source, object and field. */
 export interface CheckFinding {

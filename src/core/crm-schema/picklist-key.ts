@@ -1,7 +1,7 @@
 const COMBINING_MARKS = /\p{M}+/gu;
 const SEPARATOR_RUNS = /[\s_-]+/g;
 const ALREADY_PLAIN = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const ASCII_ONLY = /^\p{ASCII}*$/u;
 
 /**
  * The key under which picklist values and labels are compared: NFKD, combining

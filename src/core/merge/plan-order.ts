@@ -8,19 +8,43 @@ import { compareText } from './proposal-resolver.js';
  * whatever order the proposals came in.
  */
 export function comparePlans(a: FieldPlan, b: FieldPlan): number {
-  return compareText(a.field, b.field) || PLAN_KINDS.indexOf(a.kind) - PLAN_KINDS.indexOf(b.kind) || compareText(tieKey(a), tieKey(b));
+  return (
+    compareText(a.field, b.field) ||
+    PLAN_KINDS.indexOf(a.kind) - PLAN_KINDS.indexOf(b.kind) ||
+    compareMembers(textMembers(a), textMembers(b)) ||
+    // Values last: their keys cost a serialisation and are rarely needed.
+    compareText(planValueKey(valueMembers(a)), planValueKey(valueMembers(b)))
+  );
 }
 
-// Only reached for entries of the same field and kind, which is rare, so the key is built lazily.
-function tieKey(plan: FieldPlan): string {
+function compareMembers(a: readonly string[], b: readonly string[]): number {
+  for (let index = 0; index < a.length; index += 1) {
+    const order = compareText(a[index] ?? '', b[index] ?? '');
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+function textMembers(plan: FieldPlan): readonly string[] {
   switch (plan.kind) {
     case 'change':
-      return planValueKey([plan.source, plan.sourceUpdatedAt, plan.after, plan.confidence, plan.reason, plan.before]);
     case 'pending_approval':
-      return planValueKey([plan.source, plan.sourceUpdatedAt, plan.proposed, plan.confidence, plan.reason, plan.before]);
+      return [plan.source, plan.sourceUpdatedAt, plan.reason, String(plan.confidence)];
     case 'skip':
-      return planValueKey([plan.skip, plan.source, plan.sourceUpdatedAt, plan.proposed, plan.detail, plan.before]);
+      return [plan.skip, plan.source, plan.sourceUpdatedAt, plan.detail];
     case 'rejected':
-      return planValueKey([plan.code, plan.message, plan.value, plan.suggestions ?? []]);
+      return [plan.code, plan.message];
+  }
+}
+
+function valueMembers(plan: FieldPlan): readonly unknown[] {
+  switch (plan.kind) {
+    case 'change':
+      return [plan.after, plan.before];
+    case 'pending_approval':
+    case 'skip':
+      return [plan.proposed, plan.before];
+    case 'rejected':
+      return [plan.value, plan.suggestions ?? []];
   }
 }

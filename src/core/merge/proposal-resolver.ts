@@ -22,7 +22,8 @@ interface Ranked {
   readonly rank: number;
   readonly at: number;
   readonly confidence: number;
-  readonly valueKey: string;
+  /** Built on first use: only proposals tied on everything before the value need it. */
+  valueKey: string | undefined;
 }
 
 /**
@@ -45,7 +46,7 @@ function rankProposal(proposal: ProposedValue, precedence: readonly string[] | u
     rank: sourceRank(proposal.source, precedence),
     at: sourceTimestampMs(proposal.sourceUpdatedAt),
     confidence: comparableConfidence(proposal.confidence),
-    valueKey: planValueKey(proposal.value),
+    valueKey: undefined,
   };
 }
 
@@ -60,10 +61,15 @@ function compareRanked(a: Ranked, b: Ranked): number {
     compareNumbersDesc(a.at, b.at) ||
     compareNumbersDesc(a.confidence, b.confidence) ||
     compareText(a.proposal.source, b.proposal.source) ||
-    compareText(a.valueKey, b.valueKey) ||
+    compareText(valueKeyOf(a), valueKeyOf(b)) ||
     compareText(a.proposal.sourceUpdatedAt, b.proposal.sourceUpdatedAt) ||
     compareText(a.proposal.reason, b.proposal.reason)
   );
+}
+
+function valueKeyOf(ranked: Ranked): string {
+  ranked.valueKey ??= planValueKey(ranked.proposal.value);
+  return ranked.valueKey;
 }
 
 // -∞ - -∞ is NaN, which `||` would treat as a tie only by accident.

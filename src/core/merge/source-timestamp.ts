@@ -1,5 +1,11 @@
 import { parseIsoTimestamp } from '../crm-schema/iso-timestamp-codec.js';
 
+// All proposals of one event share its timestamp, and appliedAt values repeat
+// across fields, so most reads are repeats. A pure function's memo: results
+// never depend on it.
+const RECENT_TIMESTAMPS = 1024;
+const recentlyRead = new Map<string, number>();
+
 /**
  * A source timestamp as epoch milliseconds, for ordering. Timestamps are
  * compared as instants, not strings, so "…T01:00:00+01:00" equals
@@ -8,8 +14,13 @@ import { parseIsoTimestamp } from '../crm-schema/iso-timestamp-codec.js';
  */
 export function sourceTimestampMs(timestamp: string | undefined): number {
   if (timestamp === undefined) return Number.NEGATIVE_INFINITY;
+  const remembered = recentlyRead.get(timestamp);
+  if (remembered !== undefined) return remembered;
   const parsed = parseIsoTimestamp(timestamp);
-  return parsed.ok ? parsed.epochMs : Number.NEGATIVE_INFINITY;
+  const epochMs = parsed.ok ? parsed.epochMs : Number.NEGATIVE_INFINITY;
+  if (recentlyRead.size >= RECENT_TIMESTAMPS) recentlyRead.clear();
+  recentlyRead.set(timestamp, epochMs);
+  return epochMs;
 }
 
 /**

@@ -105,12 +105,14 @@ function englishVariants(name: string): string[] {
 class CountryKeyTable {
   private readonly decided = new Map<string, string>();
   private readonly blocked = new Set<string>();
+  private readonly typed = new Map<string, string>();
 
   /** Adds one source; keys it maps to two countries are blocked unless an earlier source decided them. */
   addSource(entries: Iterable<readonly [string, string]>): void {
     const source = new Map<string, string | null>();
     for (const [name, code] of entries) {
       const key = countryKey(name);
+      this.typed.set(name.toLowerCase(), key);
       if (key === '' || this.decided.has(key) || this.blocked.has(key)) continue;
       const seen = source.get(key);
       source.set(key, seen === undefined || seen === code ? code : null);
@@ -123,6 +125,16 @@ class CountryKeyTable {
 
   get(key: string): string | undefined {
     return this.decided.get(key);
+  }
+
+  /** Lower-cased names as the sources spell them -> ISO2: a fast path that skips computing the key. */
+  typedNames(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const [name, key] of this.typed) {
+      const code = this.decided.get(key);
+      if (code !== undefined) names.set(name, code);
+    }
+    return names;
   }
 }
 
@@ -159,6 +171,8 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
   table.addSource(localeNames(LOCALE_FILES.en, englishVariants));
   table.addSource(NAME_LOCALES.filter((locale) => locale !== 'en').flatMap((locale) => [...localeNames(LOCALE_FILES[locale], (name) => [name])]));
 
+  const typedNames = table.typedNames();
+
   // One shared, frozen result per country: a lookup allocates nothing.
   const results = new Map<string, NormalizeResult<CountryValue>>();
   for (const code of known) {
@@ -169,7 +183,7 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
 
   return (value: string): NormalizeResult<CountryValue> => {
     if (value.trim() === '') return notNormalized('NORMALIZE_EMPTY_VALUE', 'The country is empty');
-    const code = table.get(countryKey(value));
+    const code = typedNames.get(value.toLowerCase()) ?? table.get(countryKey(value));
     const result = code === undefined ? undefined : results.get(code);
     return result ?? notNormalized('NORMALIZE_COUNTRY_UNKNOWN', `"${value}" is not a known country name or ISO code`);
   };

@@ -53,8 +53,11 @@ export type TitleNormalizer = (value: string) => NormalizeResult<TitleValue>;
 
 // Class ranks; a config keyword outranks every default class.
 const CLASS_RANK: Readonly<Record<FunctionClass | 'config', number>> = { config: 5, operations: 4, specific: 3, generic: 2, weak: 1, executive: 0 };
+const CLASS_ORDER = [5, 4, 3, 2, 1, 0] as const;
 const RANK_OF = new Map<Seniority, number>(SENIORITIES.map((seniority, index) => [seniority, index]));
-const NO_RANK = SENIORITIES.length;
+const NO_RANK: number = SENIORITIES.length;
+const ENTRY_RANK = SENIORITIES.indexOf('entry');
+const INTERN_RANK = SENIORITIES.indexOf('intern');
 const SEGMENT_BREAK = ',';
 const CONNECTOR = 'and';
 const CUT_WORDS = new Set(['at', 'to']);
@@ -86,16 +89,8 @@ export function titleTokens(text: string): string[] {
   const tokens: string[] = [];
   let start = -1;
   let apostrophe = false;
-  const flush = (end: number): void => {
-    if (start >= 0) {
-      const word = lower.slice(start, end);
-      tokens.push(apostrophe ? word.replace(APOSTROPHES, '') : word);
-    }
-    start = -1;
-    apostrophe = false;
-  };
-  for (let i = 0; i < lower.length; i++) {
-    const code = lower.charCodeAt(i);
+  for (let i = 0; i <= lower.length; i++) {
+    const code = i < lower.length ? lower.charCodeAt(i) : 32;
     if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
       if (start < 0) start = i;
       continue;
@@ -109,14 +104,18 @@ export function titleTokens(text: string): string[] {
       if (start < 0) start = i;
       continue;
     }
-    flush(i);
+    if (start >= 0) {
+      const word = lower.slice(start, i);
+      tokens.push(apostrophe ? word.replace(APOSTROPHES, '') : word);
+      start = -1;
+      apostrophe = false;
+    }
     if (code === 38 /* & */) tokens.push(CONNECTOR);
     else if (code === 64 /* @ */) tokens.push('at');
     else if (BREAK_CHARS.has(code)) tokens.push(SEGMENT_BREAK);
     // A dash between spaces separates ("CEO - Acme"); inside a word it is a hyphen ("Co-Founder").
     else if (DASHES.has(code) && lower.charCodeAt(i - 1) === 32 && lower.charCodeAt(i + 1) === 32) tokens.push(SEGMENT_BREAK);
   }
-  flush(lower.length);
   return tokens;
 }
 
@@ -152,16 +151,22 @@ class TermTrie {
     return (node.entry ??= create());
   }
 
-  /** Longest entry starting at `from`, as [entry, length]; no match crosses a segment break. */
-  longest(tokens: readonly string[], from: number): [TermEntry, number] | undefined {
+  /** Length of the last `longest` match. Set by `longest` to spare a tuple per match. */
+  matchLength = 0;
+
+  /** Longest entry starting at `from` (its length in `matchLength`); no match crosses a segment break. */
+  longest(tokens: readonly string[], from: number): TermEntry | undefined {
     let level: Map<string, TrieNode> | undefined = this.root;
-    let found: [TermEntry, number] | undefined;
+    let found: TermEntry | undefined;
     for (let i = from; level && i < tokens.length; i++) {
       const token = tokens[i] as string;
       if (token === SEGMENT_BREAK) break;
       const node = level.get(token);
       if (!node) break;
-      if (node.entry) found = [node.entry, i - from + 1];
+      if (node.entry) {
+        found = node.entry;
+        this.matchLength = i - from + 1;
+      }
       level = node.next;
     }
     return found;
@@ -228,13 +233,10 @@ export function createTitleNormalizer(overrides: NormalizerOverrides['title'] = 
   const defaults = (defaultTrie ??= buildDefaultTrie());
   const custom = new TermTrie();
   const partnerQualified = new Set(PARTNER_QUALIFIED);
-  // Results are shared, immutable objects: one per (function, seniority).
-  const results = new Map<string, NormalizeResult<TitleValue>>();
-  for (const fn of JOB_FUNCTIONS) {
-    for (const seniority of SENIORITIES) {
-      results.set(`${fn}|${seniority}`, Object.freeze({ ok: true as const, value: Object.freeze({ function: fn, seniority }) }));
-    }
-  }
+  // Results are shared, immutable objects: one per (function, seniority), so a call allocates no result.
+  const results = new Map<JobFunction, readonly NormalizeResult<TitleValue>[]>(
+    JOB_FUNCTIONS.map((fn) => [fn, SENIORITIES.map((seniority) => Object.freeze({ ok: true as const, value: Object.freeze({ function: fn, seniority }) }))]),
+  );
 
   const analyse = (tokens: readonly string[]): TitleAnalysis => {
     let rank = NO_RANK;
@@ -259,12 +261,13 @@ export function createTitleNormalizer(overrides: NormalizerOverrides['title'] = 
         i++;
         continue;
       }
-      const match = (custom.size > 0 ? custom.longest(tokens, i) : undefined) ?? defaults.longest(tokens, i);
-      if (!match) {
+      const customEntry = custom.size > 0 ? custom.longest(tokens, i) : undefined;
+      const entry = customEntry ?? defaults.longest(tokens, i);
+      if (!entry) {
         i++;
         continue;
       }
-      const [entry, length] = match;
+      const length = customEntry ? custom.matchLength : defaults.matchLength;
       let seniority = entry.seniority;
       let role = entry.role;
       const next = tokens[i + length];
@@ -305,7 +308,7 @@ export function createTitleNormalizer(overrides: NormalizerOverrides['title'] = 
 
     let fn: JobFunction | undefined;
     let fnRank = -1;
-    for (const cls of [CLASS_RANK.config, CLASS_RANK.operations, CLASS_RANK.specific, CLASS_RANK.generic, CLASS_RANK.weak, CLASS_RANK.executive]) {
+    for (const cls of CLASS_ORDER) {
       const isDomain = cls === CLASS_RANK.specific || cls === CLASS_RANK.generic;
       // Specific and generic words only count in the first segment that has either.
       if (classFn[cls] !== undefined && (!isDomain || classSegment[cls] === domainSegment)) {
@@ -360,9 +363,9 @@ export function createTitleNormalizer(overrides: NormalizerOverrides['title'] = 
     if (!analysis.recognised) {
       return notNormalized('NORMALIZE_TITLE_UNRECOGNISED', `No recognised role or function word in the title "${value}"`);
     }
-    const seniority: Seniority = analysis.rank < NO_RANK ? (SENIORITIES[analysis.rank] as Seniority) : analysis.intern ? 'intern' : 'entry';
-    const result = results.get(`${analysis.fn ?? 'other'}|${seniority}`);
-    if (!result) throw new RangeError(`no result for ${analysis.fn ?? 'other'}|${seniority}`);
+    const rank = analysis.rank < NO_RANK ? analysis.rank : analysis.intern ? INTERN_RANK : ENTRY_RANK;
+    const result = results.get(analysis.fn ?? 'other')?.[rank];
+    if (!result) throw new RangeError(`no title result for ${analysis.fn ?? 'other'} at rank ${rank}`);
     return result;
   };
 }

@@ -1,5 +1,5 @@
 import type { CrmObjectSchema, FieldValue } from '../crm-schema/crm-schema-types.js';
-import { validateField } from '../crm-schema/field-validator.js';
+import { findField, validateField } from '../crm-schema/field-validator.js';
 import { payloadHash } from '../hashing/canonical-json.js';
 import { idempotencyKey } from '../hashing/idempotency-key.js';
 import { mapPayload, type MappedObject } from '../mapping/lead-mapper.js';
@@ -51,7 +51,7 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
   if (matchValue.status === 'error') {
     return { status: 'rejected', object: mapped.object, rejection: { code: matchValue.code, message: `match field "${mapped.matchField}": ${matchValue.message}` } };
   }
-  const matchValidation = validateField(schema.fields[mapped.matchField], mapped.matchField, matchValue.value);
+  const matchValidation = validateField(findField(schema, mapped.matchField), mapped.matchField, matchValue.value);
   if (!matchValidation.ok || typeof matchValidation.value !== 'string') {
     return {
       status: 'rejected',
@@ -69,7 +69,7 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
       proposals.push({ field: value.field, rejected: { code: value.code, message: value.message }, value: value.value });
       continue;
     }
-    const validation = validateField(schema.fields[value.field], value.field, value.value, { truncate: value.truncate });
+    const validation = validateField(findField(schema, value.field), value.field, value.value, { truncate: value.truncate });
     if (!validation.ok) {
       proposals.push({
         field: value.field,

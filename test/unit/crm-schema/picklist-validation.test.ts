@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateField } from '../../../src/core/crm-schema/field-validator.js';
+import { compileField } from '../../../src/core/crm-schema/compiled-schema.js';
+import { MATCH_MEMO_SIZE } from '../../../src/core/crm-schema/picklist-index.js';
 import { picklistKey } from '../../../src/core/crm-schema/picklist-key.js';
 import { scoreKeys, suggestOptions } from '../../../src/core/crm-schema/picklist-suggestions.js';
 import { channelsField, field, option, segmentField } from './schema-fixtures.js';
@@ -144,5 +146,18 @@ describe('suggestion scoring', () => {
   it('bounds the work on a huge input', () => {
     const result = validateField(segmentField, 'segment', 'enterprize'.repeat(100_000));
     expect(result).toMatchObject({ ok: false, code: 'CRM_PICKLIST_MISMATCH' });
+  });
+});
+
+describe('lookup memo', () => {
+  it('gives the same answers from memory, and stays bounded', () => {
+    const memoField = field('picklist', { options: [option('mid_market', 'Mid-Market'), option('enterprise', 'Enterprise')] });
+    const first = validateField(memoField, 'f', 'Mid Market');
+    const miss = validateField(memoField, 'f', 'Enterprize');
+    for (let index = 0; index < MATCH_MEMO_SIZE * 2 + 3; index += 1) validateField(memoField, 'f', `noise ${index}`);
+    expect(compileField(memoField).picklist.memo.size).toBeLessThanOrEqual(MATCH_MEMO_SIZE);
+    expect(validateField(memoField, 'f', 'Mid Market')).toEqual(first);
+    expect(validateField(memoField, 'f', 'Enterprize')).toEqual(miss);
+    expect(validateField(memoField, 'f', 'Enterprize')).toEqual(miss);
   });
 });
