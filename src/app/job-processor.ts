@@ -6,6 +6,7 @@ import type { EventPlan, ObjectPlan, PlanContext } from '../core/plan/event-plan
 import { decideRetry, type RetryPolicy } from '../core/retry/backoff-policy.js';
 import type { NewApproval } from '../ports/approval-store.js';
 import type { CrmDestination, CrmRecordFailure } from '../ports/crm-destination.js';
+import type { NewDeadLetter } from '../ports/dead-letter-store.js';
 import type { FieldStateEntry, FieldStateUpdate } from '../ports/field-state-store.js';
 import type { Job } from '../ports/job-queue.js';
 import type { SettleInput, SettleResult } from '../ports/job-outcome-store.js';
@@ -21,8 +22,20 @@ export interface JobProcessorDeps {
   readonly random: () => number;
 }
 
+/** What an alert needs to say about a dead-lettered event. */
+export interface DeadLetterNotice {
+  readonly deadLetterId: string | null;
+  readonly eventId: string;
+  readonly source: string;
+  readonly leadKey: string;
+  readonly errorCode: ErrorCode;
+  readonly message: string;
+  readonly trace: string;
+  readonly attempts: number;
+}
+
 export type JobOutcome =
-  | { readonly kind: 'settled'; readonly plan: EventPlan | null; readonly deadLettered: boolean }
+  | { readonly kind: 'settled'; readonly plan: EventPlan | null; readonly deadLetter: DeadLetterNotice | null }
   | { readonly kind: 'retry_scheduled'; readonly code: ErrorCode; readonly delayMs: number }
   | { readonly kind: 'lost_claim' };
 
@@ -75,7 +88,8 @@ export async function processJob(job: Job, workerId: string, deps: JobProcessorD
 
   const settle = settlement(plan, job, workerId, event.source, written, deps.now());
   const result = await deps.storage.outcomes.settle(settle);
-  return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan, deadLettered: settle.deadLetter !== undefined };
+  if (result.status === 'lost_claim') return { kind: 'lost_claim' };
+  return { kind: 'settled', plan, deadLetter: settle.deadLetter ? notice(result.deadLetterId, settle.deadLetter) : null };
 }
 
 function currentRecord(recordId: string, properties: Readonly<Record<string, unknown>>, states: Readonly<Record<string, FieldStateEntry>>): CurrentRecord {
@@ -162,12 +176,17 @@ async function deadLetter(
   base: { eventId: string; attempt: number; leadKey: string; payloadHash?: string },
 ): Promise<JobOutcome> {
   const now = deps.now();
+  const item: NewDeadLetter = { eventId: job.eventId, jobId: job.id, source: source ?? 'unknown', leadKey: base.leadKey, errorCode: code, message, trace: `${code}: ${message}${job.lastError ? `\nprevious attempt: ${job.lastError}` : ''}`, attempts: job.attempt, createdAt: now };
   const result: SettleResult = await deps.storage.outcomes.settle({
     job: { id: job.id, workerId },
     audit: [{ time: now.toISOString(), leadKey: base.leadKey, source, eventId: base.eventId, payloadHash: base.payloadHash ?? null, actor: SYSTEM, outcome: 'dead_lettered', attempt: base.attempt, errorCode: code, errorTrace: message }],
-    deadLetter: { eventId: job.eventId, jobId: job.id, source: source ?? 'unknown', leadKey: base.leadKey, errorCode: code, message, trace: `${code}: ${message}${job.lastError ? `\nprevious attempt: ${job.lastError}` : ''}`, attempts: job.attempt, createdAt: now },
+    deadLetter: item,
   });
-  return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan: null, deadLettered: true };
+  return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan: null, deadLetter: notice(result.deadLetterId, item) };
+}
+
+function notice(deadLetterId: string | null, item: NewDeadLetter): DeadLetterNotice {
+  return { deadLetterId, eventId: item.eventId, source: item.source, leadKey: item.leadKey, errorCode: item.errorCode, message: item.message, trace: item.trace, attempts: item.attempts };
 }
 
 export type { ObjectPlan };

@@ -1,5 +1,6 @@
 import type { Lane } from '../ports/job-queue.js';
-import { processJob, type JobProcessorDeps } from './job-processor.js';
+import type { Job } from '../ports/job-queue.js';
+import { processJob, type JobOutcome, type JobProcessorDeps } from './job-processor.js';
 
 export interface WorkerLoopOptions {
   readonly workerId: string;
@@ -9,6 +10,8 @@ export interface WorkerLoopOptions {
   /** Pause when both lanes are empty. (Default: 50 ms) */
   readonly idleMs?: number;
   readonly onError: (error: unknown) => void;
+  /** Called after every processed job (alerts hook here on `deadLetter`). Must not throw. (Default: none) */
+  readonly onOutcome?: (job: Job, outcome: JobOutcome) => void;
 }
 
 /**
@@ -27,7 +30,11 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
       const jobs = await deps.storage.jobs.claim({ lane, limit: options.claimLimits[lane], workerId: options.workerId, now: deps.now(), visibilityMs: options.visibilityMs });
       // Jobs of one claim belong to different leads (the queue guarantees it), so they may run side by side.
       const results = await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, deps)));
-      for (const result of results) if (result.status === 'rejected') options.onError(result.reason);
+      results.forEach((result, index) => {
+        const job = jobs[index];
+        if (result.status === 'rejected') options.onError(result.reason);
+        else if (job) options.onOutcome?.(job, result.value);
+      });
       processed += jobs.length;
     }
     return processed;

@@ -14,7 +14,9 @@ const MIGRATION_FILE = /^(\d{3})-([a-z0-9-]+)\.sql$/;
 /**
  * Reads the migration files of a directory, in version order. Versions must
  * run 1, 2, 3… without gaps, so a missing file is found at start, not after
- * half a schema was applied.
+ * half a schema was applied. A file must not contain BEGIN/COMMIT: each one
+ * runs inside the migrator's transaction. Shipped files are never edited;
+ * a change is a new file.
  * @param directory (Default: the `migrations/` folder next to this module)
  */
 export function loadMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly Migration[] {

@@ -40,7 +40,6 @@ const SEPARATOR_WORD = /^[-\u2013\u2014:;]+$/;
 
 const WHITESPACE = /\s+/g;
 const TRAILING_SEPARATORS = /[\s,;:\u2013\u2014-]+$/;
-const WORD = /[^\s,]+/g;
 const CONNECTORS = new Set(['&', 'and', 'und', 'et', 'y', 'e']);
 
 const HAS_UPPER = /\p{Lu}/u;
@@ -118,11 +117,18 @@ export function createCompanyNormalizer(overrides: NormalizerOverrides['company'
   return (value: string): NormalizeResult<CompanyValue> => {
     let name = value.replace(WHITESPACE, ' ').trim().replace(TRAILING_SEPARATORS, '');
     if (name === '') return notNormalized('NORMALIZE_EMPTY_VALUE', 'The company name is empty');
+    // Words are runs between spaces and commas ("Co.,Ltd." is two).
     const words: string[] = [];
     const starts: number[] = [];
-    for (const match of name.matchAll(WORD)) {
-      words.push(match[0]);
-      starts.push(match.index);
+    for (let i = 0, start = -1; i <= name.length; i++) {
+      const code = i < name.length ? name.charCodeAt(i) : 32;
+      if (code !== 32 && code !== 44) {
+        if (start < 0) start = i;
+      } else if (start >= 0) {
+        words.push(name.slice(start, i));
+        starts.push(start);
+        start = -1;
+      }
     }
     const kept = keptWords(words);
     if (kept === 0) return notNormalized('NORMALIZE_COMPANY_EMPTY', `"${value.trim()}" is only a legal-entity suffix`);
