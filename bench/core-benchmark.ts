@@ -24,7 +24,7 @@ export interface CoreBenchResult {
 function vary(payload: unknown, index: number): unknown {
   const text = JSON.stringify(payload)
     .replace(/"([a-z0-9._%+-]+)@([a-z0-9.-]+\.[a-z]{2,})"/gi, `"u${index}.$1@$2"`)
-    .replace(/"(2026-11-\d\d)T/g, (_m, day: string) => `"${day}T${String(index % 24).padStart(2, '0')}`);
+    .replace(/"(2026-11-\d\d)T\d\d/g, (_m, day: string) => `"${day}T${String(index % 24).padStart(2, '0')}`);
   const value = JSON.parse(text) as Record<string, unknown>;
   const title = TITLES[index % TITLES.length] ?? '';
   const country = COUNTRIES[(index * 7) % COUNTRIES.length] ?? '';

@@ -1,16 +1,16 @@
 import type { AuditChange, AuditDraft, AuditOutcome } from '../core/audit/audit-record-types.js';
 import type { ErrorCode } from '../core/errors/error-codes.js';
-import type { CurrentFieldState, CurrentRecord } from '../core/merge/plan-types.js';
 import { planEvent, prepareEvent } from '../core/plan/event-planner.js';
 import type { EventPlan, ObjectPlan, PlanContext } from '../core/plan/event-plan-types.js';
 import { decideRetry, type RetryPolicy } from '../core/retry/backoff-policy.js';
 import type { NewApproval } from '../ports/approval-store.js';
 import type { CrmDestination, CrmRecordFailure } from '../ports/crm-destination.js';
 import type { NewDeadLetter } from '../ports/dead-letter-store.js';
-import type { FieldStateEntry, FieldStateUpdate } from '../ports/field-state-store.js';
+import type { FieldStateUpdate } from '../ports/field-state-store.js';
 import type { Job } from '../ports/job-queue.js';
 import type { SettleInput, SettleResult } from '../ports/job-outcome-store.js';
 import type { StoragePorts } from '../ports/storage-ports.js';
+import { readCurrentRecords } from './current-record-reader.js';
 
 /** What processing one job needs: storage, the CRM, per-source planning context, retry policy, a clock and randomness. */
 export interface JobProcessorDeps {
@@ -60,22 +60,10 @@ export async function processJob(job: Job, workerId: string, deps: JobProcessorD
     return deadLetter(job, workerId, deps, prepared.rejection.code, prepared.rejection.message, event.source, { ...base, payloadHash: prepared.payloadHash });
   }
 
-  // Read the current records: the CRM's values, plus what we know of how each field got there.
-  const currents = new Map<string, CurrentRecord | null>();
-  for (const object of prepared.objects) {
-    if (object.status !== 'ready') continue;
-    const [read] = await deps.crm.read(object.object, [{ idField: object.match.field, id: object.match.value }]);
-    if (!read) throw new Error(`CRM read returned no result for ${object.leadKey}`);
-    if (!read.ok) return failCrm(job, workerId, deps, read, event.source, base);
-    if (!read.found) {
-      currents.set(object.leadKey, null);
-      continue;
-    }
-    const states = await deps.storage.fieldState.read(object.leadKey, object.object);
-    currents.set(object.leadKey, currentRecord(read.recordId, read.properties, states));
-  }
+  const read = await readCurrentRecords(prepared, deps.crm, deps.storage.fieldState);
+  if (!read.ok) return failCrm(job, workerId, deps, read.failure, event.source, base);
 
-  const plan = planEvent(prepared, currents, context);
+  const plan = planEvent(prepared, read.currents, context);
   const written = new Map<string, { recordId: string; created: boolean }>();
   for (const object of plan.objects) {
     if (object.status !== 'planned') continue;
@@ -92,18 +80,10 @@ export async function processJob(job: Job, workerId: string, deps: JobProcessorD
   return { kind: 'settled', plan, deadLetter: settle.deadLetter ? notice(result.deadLetterId, settle.deadLetter) : null };
 }
 
-function currentRecord(recordId: string, properties: Readonly<Record<string, unknown>>, states: Readonly<Record<string, FieldStateEntry>>): CurrentRecord {
-  const fields: Record<string, CurrentFieldState> = {};
-  for (const [field, value] of Object.entries(properties)) {
-    const state = states[field];
-    // Our provenance counts only while the CRM still holds the value we wrote; a person's later edit has none.
-    const ours = state !== undefined && JSON.stringify(state.value) === JSON.stringify(value);
-    fields[field] = ours ? { value: state.value, appliedAt: state.appliedAt, confidence: state.confidence, source: state.source } : { value: value as CurrentFieldState['value'] };
-  }
-  return { id: recordId, fields };
-}
+// Moved to current-record-reader.ts (shared with DLQ replay previews); re-exported for existing importers.
+export { currentRecord } from './current-record-reader.js';
 
-function settlement(plan: EventPlan, job: Job, workerId: string, source: string, written: ReadonlyMap<string, { recordId: string; created: boolean }>, now: Date): SettleInput {
+export function settlement(plan: EventPlan, job: Job, workerId: string, source: string, written: ReadonlyMap<string, { recordId: string; created: boolean }>, now: Date): SettleInput {
   const time = now.toISOString();
   const audit: AuditDraft[] = [];
   const approvals: NewApproval[] = [];
@@ -156,7 +136,7 @@ function settlement(plan: EventPlan, job: Job, workerId: string, source: string,
   return { ...base, deadLetter: { eventId: job.eventId, jobId: job.id, source, leadKey: job.leadKey, errorCode: firstCode, message: rejections[0] ?? '', trace, attempts: job.attempt, createdAt: now } };
 }
 
-async function failCrm(job: Job, workerId: string, deps: JobProcessorDeps, failure: CrmRecordFailure, source: string, base: { eventId: string; attempt: number; leadKey: string }): Promise<JobOutcome> {
+export async function failCrm(job: Job, workerId: string, deps: JobProcessorDeps, failure: CrmRecordFailure, source: string, base: { eventId: string; attempt: number; leadKey: string }): Promise<JobOutcome> {
   const decision = decideRetry(failure, job.attempt, deps.retry, deps.random);
   if (decision.kind === 'retry') {
     const result = await deps.storage.jobs.retry(job.id, { workerId, runAt: new Date(deps.now().getTime() + decision.delayMs), error: `${failure.code}: ${failure.message}` });
@@ -166,7 +146,7 @@ async function failCrm(job: Job, workerId: string, deps: JobProcessorDeps, failu
   return deadLetter(job, workerId, deps, failure.code, `${failure.message}${why}`, source, base);
 }
 
-async function deadLetter(
+export async function deadLetter(
   job: Job,
   workerId: string,
   deps: JobProcessorDeps,
@@ -185,7 +165,7 @@ async function deadLetter(
   return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'settled', plan: null, deadLetter: notice(result.deadLetterId, item) };
 }
 
-function notice(deadLetterId: string | null, item: NewDeadLetter): DeadLetterNotice {
+export function notice(deadLetterId: string | null, item: NewDeadLetter): DeadLetterNotice {
   return { deadLetterId, eventId: item.eventId, source: item.source, leadKey: item.leadKey, errorCode: item.errorCode, message: item.message, trace: item.trace, attempts: item.attempts };
 }
 

@@ -1,13 +1,16 @@
-import type { Lane } from '../ports/job-queue.js';
 import type { Job } from '../ports/job-queue.js';
+import { processBatch } from './batch-processor.js';
 import { processJob, type JobOutcome, type JobProcessorDeps } from './job-processor.js';
 
 export interface WorkerLoopOptions {
   readonly workerId: string;
   readonly visibilityMs: number;
-  /** Jobs claimed per lane per round. */
-  readonly claimLimits: Readonly<Record<Lane, number>>;
-  /** Pause when both lanes are empty. (Default: 50 ms) */
+  /** Realtime jobs in flight at once. */
+  readonly realtimeConcurrency: number;
+  /** The batch lane is flushed when this many jobs wait, or when the oldest has waited `batchMaxAgeMs`. */
+  readonly batchMaxSize: number;
+  readonly batchMaxAgeMs: number;
+  /** Pause when there is nothing to do. (Default: 50 ms) */
   readonly idleMs?: number;
   readonly onError: (error: unknown) => void;
   /** Called after every processed job (alerts hook here on `deadLetter`). Must not throw. (Default: none) */
@@ -15,36 +18,52 @@ export interface WorkerLoopOptions {
 }
 
 /**
- * Claims and processes jobs until stopped. Realtime is claimed before batch
- * every round so a backfill never delays a demo request by more than one round.
- * `stop()` stops claiming and resolves once in-flight jobs finish.
+ * Claims and processes jobs until stopped. Every round serves the realtime
+ * lane first, so a backfill delays a demo request by at most one batch; the
+ * batch lane is flushed by size or age and written through the CRM's batch
+ * calls. `stop()` stops claiming and resolves once in-flight jobs finish.
  */
 export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptions): { stop(): Promise<void> } {
   let running = true;
   let wake: (() => void) | undefined;
   const idleMs = options.idleMs ?? 50;
 
-  const round = async (): Promise<number> => {
-    let processed = 0;
-    for (const lane of ['realtime', 'batch'] as const) {
-      const jobs = await deps.storage.jobs.claim({ lane, limit: options.claimLimits[lane], workerId: options.workerId, now: deps.now(), visibilityMs: options.visibilityMs });
-      // Jobs of one claim belong to different leads (the queue guarantees it), so they may run side by side.
-      const results = await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, deps)));
-      results.forEach((result, index) => {
-        const job = jobs[index];
-        if (result.status === 'rejected') options.onError(result.reason);
-        else if (job) options.onOutcome?.(job, result.value);
-      });
-      processed += jobs.length;
+  const report = (jobs: readonly Job[], results: readonly PromiseSettledResult<JobOutcome>[]): void => {
+    results.forEach((result, index) => {
+      const job = jobs[index];
+      if (result.status === 'rejected') options.onError(result.reason);
+      else if (job) options.onOutcome?.(job, result.value);
+    });
+  };
+
+  const realtimeRound = async (): Promise<number> => {
+    const jobs = await deps.storage.jobs.claim({ lane: 'realtime', limit: options.realtimeConcurrency, workerId: options.workerId, now: deps.now(), visibilityMs: options.visibilityMs });
+    // Jobs of one claim belong to different leads (the queue guarantees it), so they may run side by side.
+    report(jobs, await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, deps))));
+    return jobs.length;
+  };
+
+  const batchRound = async (): Promise<number> => {
+    const now = deps.now();
+    const [depth, age] = await Promise.all([deps.storage.jobs.depth(), deps.storage.jobs.oldestAgeMs(now)]);
+    if (depth.batch === 0 || (depth.batch < options.batchMaxSize && age.batch < options.batchMaxAgeMs)) return 0;
+    const jobs = await deps.storage.jobs.claim({ lane: 'batch', limit: options.batchMaxSize, workerId: options.workerId, now, visibilityMs: options.visibilityMs });
+    if (jobs.length === 0) return 0;
+    try {
+      const outcomes = await processBatch(jobs, options.workerId, deps);
+      report(jobs, outcomes.map((value) => ({ status: 'fulfilled', value })));
+    } catch (error) {
+      // The claims expire and the jobs are handed out again after the visibility timeout.
+      options.onError(error);
     }
-    return processed;
+    return jobs.length;
   };
 
   const loop = (async () => {
     while (running) {
       let processed = 0;
       try {
-        processed = await round();
+        processed = (await realtimeRound()) + (await batchRound());
       } catch (error) {
         options.onError(error);
       }

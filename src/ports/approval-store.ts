@@ -1,5 +1,6 @@
 import type { AuditDraft } from '../core/audit/audit-record-types.js';
 import type { FieldValue } from '../core/crm-schema/crm-schema-types.js';
+import type { FieldStateUpdate } from './field-state-store.js';
 import type { Page, PageRequest } from './page-types.js';
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
@@ -45,6 +46,12 @@ export interface ApprovalDecisionRequest {
   readonly now: Date;
   /** Appended in the same transaction as the decision. (Default: none) */
   readonly audit?: readonly AuditDraft[];
+  /**
+   * Field state stored in the same transaction as the decision: an approved
+   * change becomes the field's last applied state, as a worker's write does.
+   * Not stored when the item is no longer pending. (Default: none)
+   */
+  readonly fieldState?: readonly FieldStateUpdate[];
 }
 
 export type DecideResult =

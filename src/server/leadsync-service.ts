@@ -37,7 +37,9 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     ? startWorkerLoop(runtime.processorDeps, {
         workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
         visibilityMs: config.document.retry.visibilityTimeoutMs,
-        claimLimits: { realtime: config.document.lanes.realtime.concurrency, batch: config.document.lanes.batch.maxSize },
+        realtimeConcurrency: config.document.lanes.realtime.concurrency,
+        batchMaxSize: config.document.lanes.batch.maxSize,
+        batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
         onError: (error) => options.log(`worker error: ${error instanceof Error ? error.message : String(error)}`),
       })
     : undefined;

@@ -69,6 +69,20 @@ export function approvalStoreContract(makeStorage: StorageFactory): void {
       expect((await ports.audit.history('webform:a')).map((entry) => entry.actor)).toEqual([{ kind: 'person', name: 'maria@example.com' }]);
     });
 
+    it('stores the approved field state with the decision, and nothing for an item no longer pending', async () => {
+      const { ports } = await makeStorage();
+      const clock = new ManualClock();
+      const [id] = await propose(ports, clock, 'a', ['owner']);
+      const state = { leadKey: 'webform:a', object: 'contact', field: 'owner', value: 'bob', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.7, source: 'webform' };
+      const decided = await ports.approvals.decide(id ?? '', { decision: 'approved', actor: 'maria', now: clock.now(), fieldState: [state] });
+      expect(decided).toMatchObject({ status: 'decided' });
+      expect(await ports.fieldState.read('webform:a', 'contact')).toEqual({ owner: { value: 'bob', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.7, source: 'webform' } });
+
+      const again = await ports.approvals.decide(id ?? '', { decision: 'approved', actor: 'maria', now: clock.now(), fieldState: [{ ...state, value: 'carol' }] });
+      expect(again).toMatchObject({ status: 'not_pending' });
+      expect((await ports.fieldState.read('webform:a', 'contact'))['owner']?.value).toBe('bob');
+    });
+
     it('expires only pending items created before the cutoff', async () => {
       const { ports } = await makeStorage();
       const clock = new ManualClock();

@@ -10,6 +10,7 @@ import type {
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
 import type { SqliteAuditStore } from './sqlite-audit-store.js';
+import type { SqliteFieldStateStore } from './sqlite-field-state-store.js';
 import { decodeFieldValue, encodeFieldValue, formatId, fromMs, parseId, toMs } from './sqlite-column-codecs.js';
 import { decodeIdCursor, encodeIdCursor, pageLimit, takePage } from './sqlite-paging.js';
 import { SqliteStatementCache } from './sqlite-statement-cache.js';
@@ -75,6 +76,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   constructor(
     db: BetterSqlite3.Database,
     private readonly audit: SqliteAuditStore,
+    private readonly fieldState: SqliteFieldStateStore,
   ) {
     this.insertItem = db.prepare(
       `INSERT INTO approvals (lead_key, object, field, before_json, proposed_json, confidence, reason, source,
@@ -96,6 +98,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       if (row.status !== 'pending') return { status: 'not_pending', item: toItem(row) };
       this.decidePending.run(request.decision, request.actor, toMs(request.now), row.id);
       const auditIds = this.audit.appendInTransaction(request.audit ?? []);
+      this.fieldState.upsertInTransaction(request.fieldState ?? []);
       const decided = this.itemById.get(row.id);
       if (decided === undefined) throw new Error(`approval ${id} vanished inside its own transaction`);
       return { status: 'decided', item: toItem(decided), auditIds };

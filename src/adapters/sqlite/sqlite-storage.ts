@@ -83,7 +83,7 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
   const audit = new SqliteAuditStore(db);
   const fieldState = new SqliteFieldStateStore(db);
   const deadLetters = new SqliteDeadLetterStore(db, jobs, audit);
-  const approvals = new SqliteApprovalStore(db, audit);
+  const approvals = new SqliteApprovalStore(db, audit, fieldState);
   return {
     file,
     database: db,

@@ -82,6 +82,14 @@ export const ERROR_CODES = {
   LEAD_NOT_FOUND: { message: 'No CRM record and no audit history for that lead key', retryable: false, httpStatus: 404, fix: 'Lead keys look like contacts:ada@example.com (object, colon, match value).' },
   WORKER_PAYLOAD_PURGED: { message: 'The event payload was purged by retention before it could be processed', retryable: false, fix: 'Raise storage.payloadRetentionDays, and resend the event from the source.' },
   WORKER_UNEXPECTED: { message: 'The worker failed unexpectedly while processing the event', retryable: true, fix: 'See the trace; if it repeats, the event is dead-lettered and can be replayed after a fix.' },
+
+  // --- operator actions (DLQ, approvals, audit) --------------------------------
+  DLQ_ITEM_NOT_FOUND: { message: 'There is no dead-letter item with that id', retryable: false, httpStatus: 404, fix: 'List the ids with `leadsync dlq list` (or GET /v1/dlq).' },
+  DLQ_ITEM_NOT_OPEN: { message: 'The dead-letter item was already replayed or discarded', retryable: false, httpStatus: 409, fix: 'Nothing to do; `leadsync dlq show <id>` says who resolved it and when.' },
+  APPROVAL_NOT_FOUND: { message: 'There is no approval item with that id', retryable: false, httpStatus: 404, fix: 'List the ids with `leadsync approvals list` (or GET /v1/approvals).' },
+  APPROVAL_NOT_PENDING: { message: 'The approval item was already approved, rejected or expired', retryable: false, httpStatus: 409, fix: 'Nothing to do; a newer event from the source proposes the change again.' },
+  APPROVAL_STALE: { message: 'The approval no longer matches the CRM: the field changed after the item was created', retryable: false, httpStatus: 409, fix: 'Reject the item; if the change is still wanted, the next event from the source proposes it against the current value.' },
+  AUDIT_CHAIN_BROKEN: { message: 'The audit chain does not verify: a row was changed, removed, inserted or reordered', retryable: false, fix: 'Treat the database as tampered with: keep a copy, restore the audit table from a backup, and find who had write access.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

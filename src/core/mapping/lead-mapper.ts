@@ -61,7 +61,8 @@ export type MapResult =
  * field's paths, normalizer, picklist map, confidence and default. Pure: the
  * normalizers come in as a function.
  */
-export function mapPayload(payload: unknown, table: MappingTable, source: string, normalize: NormalizeFn): MapResult {
+export function mapPayload(payload: unknown, table: MappingTable, source: string, normalizeFn: NormalizeFn): MapResult {
+  const normalize = memoizedPerEvent(normalizeFn);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return { ok: false, code: 'MAPPING_PAYLOAD_NOT_OBJECT', message: 'the payload must be a JSON object' };
   }
@@ -89,6 +90,21 @@ export function mapPayload(payload: unknown, table: MappingTable, source: string
     values: objectMapping.fields.map((field) => mapField(payload, field, source, normalize, context)),
   }));
   return { ok: true, leadId: String(leadIdHit.value).trim(), sourceUpdatedAt, objects };
+}
+
+// One payload value often feeds several fields (a title gives function and seniority; a
+// country gives country and region), so each distinct (kind, value, country) is normalized once.
+function memoizedPerEvent(normalize: NormalizeFn): NormalizeFn {
+  const results = new Map<string, ReturnType<NormalizeFn>>();
+  return (kind, value, context) => {
+    const key = `${kind}\u0000${context?.country ?? ''}\u0000${value}`;
+    let result = results.get(key);
+    if (result === undefined) {
+      result = normalize(kind, value, context);
+      results.set(key, result);
+    }
+    return result;
+  };
 }
 
 // Phone numbers written nationally need the lead's country; the mapping's own country field gives it.

@@ -76,6 +76,23 @@ function titleCase(name: string, allUpper: boolean): string {
     .join(' ');
 }
 
+// Words are runs between spaces and commas ("Co.,Ltd." is two), with their offsets.
+function splitWords(name: string): { words: string[]; starts: number[] } {
+  const words: string[] = [];
+  const starts: number[] = [];
+  for (let i = 0, start = -1; i <= name.length; i++) {
+    const code = i < name.length ? name.charCodeAt(i) : 32;
+    if (code !== 32 && code !== 44) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      words.push(name.slice(start, i));
+      starts.push(start);
+      start = -1;
+    }
+  }
+  return { words, starts };
+}
+
 /** Creates the company normalizer with the config's extra suffixes compiled in. */
 export function createCompanyNormalizer(overrides: NormalizerOverrides['company'] = {}): CompanyNormalizer {
   // Suffixes by their last word, each as its word list, longest first.
@@ -117,22 +134,14 @@ export function createCompanyNormalizer(overrides: NormalizerOverrides['company'
   return (value: string): NormalizeResult<CompanyValue> => {
     let name = value.replace(WHITESPACE, ' ').trim().replace(TRAILING_SEPARATORS, '');
     if (name === '') return notNormalized('NORMALIZE_EMPTY_VALUE', 'The company name is empty');
-    // Words are runs between spaces and commas ("Co.,Ltd." is two).
-    const words: string[] = [];
-    const starts: number[] = [];
-    for (let i = 0, start = -1; i <= name.length; i++) {
-      const code = i < name.length ? name.charCodeAt(i) : 32;
-      if (code !== 32 && code !== 44) {
-        if (start < 0) start = i;
-      } else if (start >= 0) {
-        words.push(name.slice(start, i));
-        starts.push(start);
-        start = -1;
-      }
+    // Repeat until a pass strips nothing: trimming what a suffix leaves behind ("Acme Inc; Ltd") can expose another.
+    for (;;) {
+      const { words, starts } = splitWords(name);
+      const kept = keptWords(words);
+      if (kept === 0) return notNormalized('NORMALIZE_COMPANY_EMPTY', `"${value.trim()}" is only a legal-entity suffix`);
+      if (kept === words.length) break;
+      name = name.slice(0, starts[kept]).replace(TRAILING_SEPARATORS, '');
     }
-    const kept = keptWords(words);
-    if (kept === 0) return notNormalized('NORMALIZE_COMPANY_EMPTY', `"${value.trim()}" is only a legal-entity suffix`);
-    if (kept < words.length) name = name.slice(0, starts[kept]).replace(TRAILING_SEPARATORS, '');
     const upper = HAS_UPPER.test(name);
     const lower = HAS_LOWER.test(name);
     if (upper !== lower) name = titleCase(name, upper);
