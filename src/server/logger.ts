@@ -64,6 +64,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           method.apply(this, maskArguments(args as unknown[]) as Parameters<LogFn>);
         },
       },
+      // pino applies `formatters.bindings` to the root logger only; a child's bindings
+      // (`logger.child({ leadKey })`) are masked here, in the JSON fragment pino keeps for them.
+      onChild: (child) => maskChildBindings(child),
     },
     options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
@@ -73,6 +76,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export function maskObject(object: Record<string, unknown>): Record<string, unknown> {
   const masked = maskValue(object, 0, new WeakSet());
   return isRecord(masked) ? masked : { value: masked };
+}
+
+function maskChildBindings(child: Logger): void {
+  const holder = child as unknown as Record<symbol, unknown>;
+  const fragment = holder[pino.symbols.chindingsSym];
+  if (typeof fragment !== 'string' || fragment.length === 0) return;
+  const bindings = JSON.parse(`{${fragment.slice(1)}}`) as Record<string, unknown>;
+  holder[pino.symbols.chindingsSym] = `,${JSON.stringify(maskObject(bindings)).slice(1, -1)}`;
 }
 
 function maskArguments(args: readonly unknown[]): unknown[] {

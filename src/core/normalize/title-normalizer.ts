@@ -183,8 +183,8 @@ interface TitleAnalysis {
 }
 
 function termTokens(term: string, where: string): string[] {
-  const tokens = titleTokens(term).filter((token) => !isBreak(token) || token === CONNECTOR);
-  if (tokens.length === 0) throw new LeadsyncError('CONFIG_INVALID', `${where}: the term "${term}" has no letters or digits`);
+  const tokens = titleTokens(term).filter((token) => token !== SEGMENT_BREAK);
+  if (tokens.every((token) => token === CONNECTOR)) throw new LeadsyncError('CONFIG_INVALID', `${where}: the term "${term}" has no letters or digits`);
   return tokens;
 }
 

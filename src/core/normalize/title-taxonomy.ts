@@ -40,7 +40,8 @@ export const SENIORITY_TERMS: Readonly<Record<Exclude<Seniority, 'entry'>, reado
     'president', 'chief executive', 'chairman', 'chairwoman', 'chairperson', 'chair of the board', 'board chair',
     'geschäftsführer', 'geschaeftsfuehrer', 'geschäftsführerin', 'presidente', 'pdg',
   ],
-  partner: ['partner', 'managing partner', 'senior partner', 'equity partner', 'general partner', 'associate partner', 'operating partner', 'venture partner', 'name partner'],
+  // "Senior Partner", "Equity Partner" are "partner" plus a word; only phrases that mean more are listed.
+  partner: ['partner', 'managing partner'],
   vp: [
     'vp', 'v.p.', 'vice president', 'vice-president', 'vicepresident', 'vice presidente', 'vicepresidente',
     'svp', 'evp', 'avp', 'rvp', 'gvp',
@@ -222,7 +223,7 @@ export const FUNCTION_TERMS: Readonly<Record<Exclude<JobFunction, 'executive' | 
 export const NEUTRAL_TERMS: readonly string[] = ['head office', 'data entry', 'front office'];
 
 /** Terms with special handling (see TitleRule). */
-export const RULE_TERMS: Readonly<Record<string, TitleRule>> = { chief: 'chief', partner: 'partner', staff: 'staff' };
+export const RULE_TERMS: Readonly<Record<string, TitleRule>> = { chief: 'chief', partner: 'partner', 'managing partner': 'partner', staff: 'staff' };
 
 /** Words that, right after "Partner", make it a qualifier ("Partner Success", "Partner Programs") rather than the rank. */
 export const PARTNER_QUALIFIED: readonly string[] = [
