@@ -54,7 +54,7 @@ export type EventAdmission =
  * idempotency gate and durable enqueue in one transaction. Only a durable
  * commit yields `queued`; nothing rejected is enqueued.
  */
-export async function ingestEvent(source: IngestSource, request: SignedRequest, store: IngestStore, now: Date): Promise<IngestResult> {
+export async function ingestEvent(source: IngestSource, request: SignedRequest, store: Pick<IngestStore, 'accept'>, now: Date): Promise<IngestResult> {
   const signature = verifySignature(source.signature, request, now.getTime());
   if (!signature.ok) return { status: 'rejected', httpStatus: 401, code: SIGNATURE_CODES[signature.reason], message: signature.detail };
 

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ingestEvent } from '../app/event-ingestion.js';
+import { groupCommitIngest } from '../app/group-commit-ingest.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors/error-codes.js';
+import { registerOperatorRoutes } from './operator-routes.js';
 import type { Runtime } from './runtime.js';
 
 export interface HttpAppDeps {
@@ -17,6 +19,8 @@ function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; messag
 /** The HTTP surface: ingest, lead lookup, audit, DLQ and approvals views, health. */
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const { storage, crm, sources, matchFields } = deps.runtime;
+  // One commit serves every delivery that arrived while the previous commit ran.
+  const intake = groupCommitIngest(storage.ingest);
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimitBytes });
 
   // Signatures are computed over the exact bytes received, so JSON is parsed later, by us.
@@ -37,7 +41,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(' ') : value;
     const url = `${request.protocol}://${request.host}${request.url}`;
-    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, storage.ingest, deps.now());
+    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, intake, deps.now());
     switch (result.status) {
       case 'queued':
         return reply.code(202).send({ eventId: result.eventId, idempotencyKey: result.idempotencyKey, status: 'queued', lane: result.lane });
@@ -77,12 +81,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     entries: await storage.audit.history(request.params.leadKey),
   }));
 
-  app.get('/v1/dlq', async () => ({
-    groups: await storage.deadLetters.groupByCode({ status: 'open' }),
-    items: (await storage.deadLetters.list({ status: 'open', limit: 100 })).items,
-  }));
-
-  app.get('/v1/approvals', async () => ({ items: (await storage.approvals.list({ status: 'pending', limit: 100 })).items }));
+  registerOperatorRoutes(app, deps.runtime, { now: deps.now });
 
   return app;
 }
