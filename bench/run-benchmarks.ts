@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark and writes the figures into docs/BENCHMARKS.md.
 import { cpus } from 'node:os';
+import { reportBackfillBenchmark } from './backfill-rss.js';
 import { runCoreBenchmark } from './core-benchmark.js';
 import { writeBenchmarkSection } from './benchmark-report.js';
 
@@ -18,4 +19,8 @@ if (!only || only === 'core') {
   ];
   writeBenchmarkSection('core', 'Core engine (normalize + map + validate + merge plan)', lines.join('\n'));
   console.log(lines.join('\n'));
+}
+
+if (!only || only === 'backfill') {
+  await reportBackfillBenchmark(Number(process.env['BENCH_BACKFILL_LINES'] ?? 1_000_000));
 }

@@ -4,6 +4,7 @@ import type { Scheduler } from '../ports/scheduler.js';
 import type { StructuredLogger } from '../ports/structured-logger.js';
 import type { DeadLetterNotice } from './job-processor.js';
 
+/** Channels, logger and timers of an {@link AlertDispatcher}, and its flood and retry settings. */
 export interface AlertDispatcherOptions {
   readonly channels: readonly AlertChannel[];
   /** Where delivery failures, drops and give-ups are recorded. */
@@ -42,6 +43,7 @@ export interface AlertDispatcherStats {
   readonly dropped: number;
 }
 
+/** Takes dead-letter notices from the worker and delivers alerts in the background. */
 export interface AlertDispatcher {
   /**
    * Takes a dead-letter notice and returns at once: never throws, never waits

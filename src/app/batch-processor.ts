@@ -1,10 +1,11 @@
 import type { CurrentRecord } from '../core/merge/plan-types.js';
 import { planEvent, prepareEvent } from '../core/plan/event-planner.js';
 import type { EventPlan, PreparedEvent } from '../core/plan/event-plan-types.js';
-import type { CrmRecordFailure, RecordKey, UpsertInput } from '../ports/crm-destination.js';
+import type { CrmRecordFailure } from '../ports/crm-destination.js';
 import type { Job } from '../ports/job-queue.js';
 import type { SettleInput } from '../ports/job-outcome-store.js';
-import { currentRecord, deadLetter, failCrm, notice, settlement, type JobOutcome, type JobProcessorDeps } from './job-processor.js';
+import { BatchRecordView } from './batch-record-view.js';
+import { deadLetter, failCrm, notice, settlement, type JobOutcome, type JobProcessorDeps } from './job-processor.js';
 
 interface PreparedJob {
   readonly job: Job;
@@ -12,26 +13,40 @@ interface PreparedJob {
   readonly prepared: Extract<PreparedEvent, { ok: true }>;
 }
 
+interface RoundResult {
+  readonly outcomes: Map<string, JobOutcome>;
+  /** Jobs to run again one record-sharing job at a time (a shared record's write was refused). */
+  readonly isolate: PreparedJob[];
+}
+
 /**
  * The batch lane: many jobs (of different leads — the queue guarantees it)
  * planned together, current records read with one CRM call per object, and
  * changes written with one batch upsert per object. Results are per record:
- * a failed record retries or dead-letters only its own job. Jobs whose
- * records collide with an earlier job of the same batch (two contacts of one
- * company) run in a following round, so no batch call names a record twice
- * and every plan sees the record as the previous round left it.
+ * a failed record retries or dead-letters only the jobs that depend on it.
+ *
+ * Jobs that share a record (contacts of one company) plan in job order, each
+ * against the record as the previous job's write will leave it, and their
+ * changes go out as one write of that record (DESIGN: "updates of one lead in
+ * the window coalesced into one write"). A CRM refusal of such a coalesced
+ * write cannot say whose value it refused, so when it is permanent its jobs
+ * run again in rounds of their own, where no batch call names a record twice.
  */
 export async function processBatch(jobs: readonly Job[], workerId: string, deps: JobProcessorDeps): Promise<JobOutcome[]> {
   const outcomes = new Map<string, JobOutcome>();
-  let pending: PreparedJob[] = [];
+  const ready: PreparedJob[] = [];
   for (const job of jobs) {
     const prepared = await prepareJob(job, workerId, deps);
     if ('outcome' in prepared) outcomes.set(job.id, prepared.outcome);
-    else pending.push(prepared);
+    else ready.push(prepared);
   }
+  const first = await runRound(ready, workerId, deps);
+  for (const [jobId, outcome] of first.outcomes) outcomes.set(jobId, outcome);
+  let pending = first.isolate;
   while (pending.length > 0) {
     const { round, later } = splitByRecord(pending);
-    for (const [jobId, outcome] of await runRound(round, workerId, deps)) outcomes.set(jobId, outcome);
+    // A round without shared records has nothing to isolate.
+    for (const [jobId, outcome] of (await runRound(round, workerId, deps)).outcomes) outcomes.set(jobId, outcome);
     pending = later;
   }
   return jobs.map((job) => outcomes.get(job.id) ?? { kind: 'lost_claim' });
@@ -70,70 +85,107 @@ function splitByRecord(items: readonly PreparedJob[]): { round: PreparedJob[]; l
   return { round, later };
 }
 
-async function runRound(items: readonly PreparedJob[], workerId: string, deps: JobProcessorDeps): Promise<Map<string, JobOutcome>> {
-  const outcomes = new Map<string, JobOutcome>();
-  const failed = new Map<string, CrmRecordFailure>();
-
-  // One read per CRM object for every record of the round.
-  const currents = new Map<string, CurrentRecord | null>();
-  const readsByObject = new Map<string, { leadKey: string; key: RecordKey; jobId: string }[]>();
+/** Reads every record the items name, once each: one CRM read per object, field state for the records found. */
+async function readViews(items: readonly PreparedJob[], deps: JobProcessorDeps, failed: Map<string, CrmRecordFailure>): Promise<Map<string, BatchRecordView>> {
+  const views = new Map<string, BatchRecordView>();
+  const readsByObject = new Map<string, { leadKey: string; idField: string; id: string; jobIds: string[] }[]>();
+  const seen = new Map<string, { jobIds: string[] }>();
   for (const item of items) {
     for (const object of item.prepared.objects) {
       if (object.status !== 'ready') continue;
+      const known = seen.get(object.leadKey);
+      if (known !== undefined) {
+        known.jobIds.push(item.job.id);
+        continue;
+      }
+      const read = { leadKey: object.leadKey, idField: object.match.field, id: object.match.value, jobIds: [item.job.id] };
+      seen.set(object.leadKey, read);
       const list = readsByObject.get(object.object) ?? [];
-      list.push({ leadKey: object.leadKey, key: { idField: object.match.field, id: object.match.value }, jobId: item.job.id });
+      list.push(read);
       readsByObject.set(object.object, list);
     }
   }
   for (const [object, reads] of readsByObject) {
-    const results = await deps.crm.read(object, reads.map((read) => read.key));
+    const results = await deps.crm.read(object, reads.map(({ idField, id }) => ({ idField, id })));
     for (const [index, read] of reads.entries()) {
       const result = results[index];
       if (!result) throw new Error(`CRM read returned ${results.length} results for ${reads.length} keys`);
       if (!result.ok) {
-        if (!failed.has(read.jobId)) failed.set(read.jobId, result);
+        for (const jobId of read.jobIds) if (!failed.has(jobId)) failed.set(jobId, result);
         continue;
       }
-      currents.set(read.leadKey, result.found ? currentRecord(result.recordId, result.properties, await deps.storage.fieldState.read(read.leadKey, object)) : null);
+      const found = result.found ? { recordId: result.recordId, properties: result.properties, states: await deps.storage.fieldState.read(read.leadKey, object) } : null;
+      views.set(read.leadKey, new BatchRecordView(read.leadKey, object, { idField: read.idField, id: read.id }, found));
     }
   }
+  return views;
+}
 
-  // Plan every job whose reads succeeded, then one batch upsert per object.
+async function runRound(items: readonly PreparedJob[], workerId: string, deps: JobProcessorDeps): Promise<RoundResult> {
+  const outcomes = new Map<string, JobOutcome>();
+  const failed = new Map<string, CrmRecordFailure>();
+  const views = await readViews(items, deps, failed);
+
+  // Plan in job order; each plan moves the views of the records it writes.
   const plans = new Map<string, EventPlan>();
-  const writesByObject = new Map<string, { leadKey: string; input: UpsertInput; jobId: string }[]>();
+  const currents = new Map<string, CurrentRecord | null>();
   for (const item of items) {
     if (failed.has(item.job.id)) continue;
     const context = deps.contextFor(item.source);
     if (!context) continue;
+    for (const object of item.prepared.objects) {
+      if (object.status === 'ready') currents.set(object.leadKey, views.get(object.leadKey)?.current() ?? null);
+    }
     const plan = planEvent(item.prepared, currents, context);
     plans.set(item.job.id, plan);
+    // The field state this job's settle will store, so the next plan sees our provenance as a read after the settle would.
+    const fieldState = settlement(plan, item.job, workerId, item.source, new Map(), deps.now()).fieldState ?? [];
     for (const object of plan.objects) {
       if (object.status !== 'planned') continue;
-      if (Object.keys(object.write).length === 0 && object.recordId !== null) continue;
-      const list = writesByObject.get(object.object) ?? [];
-      list.push({ leadKey: object.leadKey, input: { idField: object.match.field, id: object.match.value, properties: object.write }, jobId: item.job.id });
-      writesByObject.set(object.object, list);
-    }
-  }
-  const written = new Map<string, Map<string, { recordId: string; created: boolean }>>();
-  for (const [object, writes] of writesByObject) {
-    const results = await deps.crm.upsert(object, writes.map((write) => write.input));
-    for (const [index, write] of writes.entries()) {
-      const result = results[index];
-      if (!result) throw new Error(`CRM upsert returned ${results.length} results for ${writes.length} inputs`);
-      if (!result.ok) {
-        if (!failed.has(write.jobId)) failed.set(write.jobId, result);
-        continue;
-      }
-      const byJob = written.get(write.jobId) ?? new Map<string, { recordId: string; created: boolean }>();
-      byJob.set(write.leadKey, { recordId: result.recordId, created: result.created });
-      written.set(write.jobId, byJob);
+      views.get(object.leadKey)?.apply(item.job.id, object, fieldState.filter((entry) => entry.leadKey === object.leadKey));
     }
   }
 
-  // Failed records retry or dead-letter their own job; the rest settle in one transaction.
+  // One batch upsert per object, one input per record.
+  const isolate = new Set<string>();
+  const written = new Map<string, Map<string, { recordId: string; created: boolean }>>();
+  const writesByObject = new Map<string, BatchRecordView[]>();
+  for (const view of views.values()) {
+    if (!view.needsWrite()) continue;
+    const list = writesByObject.get(view.object) ?? [];
+    list.push(view);
+    writesByObject.set(view.object, list);
+  }
+  for (const [object, writes] of writesByObject) {
+    const results = await deps.crm.upsert(object, writes.map((view) => ({ ...view.key, properties: view.write })));
+    for (const [index, view] of writes.entries()) {
+      const result = results[index];
+      if (!result) throw new Error(`CRM upsert returned ${results.length} results for ${writes.length} inputs`);
+      if (!result.ok) {
+        const shared = view.dependents.length > 1 && !result.retryable;
+        for (const jobId of view.dependents) {
+          if (shared) isolate.add(jobId);
+          else if (!failed.has(jobId)) failed.set(jobId, result);
+        }
+        continue;
+      }
+      view.written(result.recordId);
+      for (const jobId of view.dependents) {
+        const byJob = written.get(jobId) ?? new Map<string, { recordId: string; created: boolean }>();
+        byJob.set(view.leadKey, { recordId: result.recordId, created: result.created && view.creator === jobId });
+        written.set(jobId, byJob);
+      }
+    }
+  }
+
+  // Failed records retry or dead-letter the jobs that depend on them; the rest settle in one transaction.
   const settles: { item: PreparedJob; input: SettleInput; plan: EventPlan }[] = [];
+  const isolated: PreparedJob[] = [];
   for (const item of items) {
+    if (isolate.has(item.job.id) && !failed.has(item.job.id)) {
+      isolated.push(item);
+      continue;
+    }
     const failure = failed.get(item.job.id);
     if (failure) {
       outcomes.set(item.job.id, await failCrm(item.job, workerId, deps, failure, item.source, { eventId: item.job.eventId, attempt: item.job.attempt, leadKey: item.job.leadKey }));
@@ -149,5 +201,5 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
     if (!result || result.status === 'lost_claim') outcomes.set(item.job.id, { kind: 'lost_claim' });
     else outcomes.set(item.job.id, { kind: 'settled', plan, deadLetter: input.deadLetter ? notice(result.deadLetterId, input.deadLetter) : null });
   });
-  return outcomes;
+  return { outcomes, isolate: isolated };
 }

@@ -34,7 +34,7 @@ export interface BackfillOptions {
   readonly now: () => Date;
   /** Events accepted per transaction. (Default: 1000) */
   readonly chunkSize?: number;
-  /** Called for each line that is rejected or conflicts, as soon as it is known. Must not throw. */
+  /** Called for each line that is rejected or conflicts, in line order, once its chunk is committed. Must not throw. */
   readonly onProblem: (problem: BackfillProblem) => void;
   /** Called after every committed chunk with the totals so far. Must not throw. (Default: none) */
   readonly onProgress?: (summary: BackfillSummary) => void;
@@ -64,18 +64,21 @@ export async function backfillEvents(
   const totals = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0 };
   const rejectedByCode: Partial<Record<ErrorCode, number>> = {};
   const snapshot = (): BackfillSummary => ({ ...totals, rejectedByCode: { ...rejectedByCode } });
+  // Problems of a chunk are reported together once its conflicts are known,
+  // so they come out in line order; a chunk counts them, so they stay bounded.
+  let problems: BackfillProblem[] = [];
   const reject = (line: number, code: ErrorCode, message: string): void => {
     totals.rejected += 1;
     rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
-    options.onProblem({ line, kind: 'rejected', code, message });
+    problems.push({ line, kind: 'rejected', code, message });
   };
 
   let chunk: PendingEvent[] = [];
   const flush = async (): Promise<void> => {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 && problems.length === 0) return;
     const pending = chunk;
     chunk = [];
-    const results = await store.acceptMany(pending.map((item) => item.event));
+    const results = pending.length === 0 ? [] : await store.acceptMany(pending.map((item) => item.event));
     for (const [index, result] of results.entries()) {
       const line = pending[index]?.line ?? 0;
       switch (result.status) {
@@ -87,7 +90,7 @@ export async function backfillEvents(
           break;
         case 'conflict':
           totals.conflicts += 1;
-          options.onProblem({
+          problems.push({
             line,
             kind: 'conflict',
             code: 'INGEST_IDEMPOTENCY_CONFLICT',
@@ -96,10 +99,14 @@ export async function backfillEvents(
           break;
       }
     }
+    const reported = problems.sort((a, b) => a.line - b.line);
+    problems = [];
+    for (const problem of reported) options.onProblem(problem);
     options.onProgress?.(snapshot());
   };
 
   for await (const record of records) {
+    if (chunk.length + problems.length >= chunkSize) await flush();
     totals.lines += 1;
     if (record.kind === 'unreadable') {
       reject(record.line, record.code, record.message);
@@ -122,7 +129,6 @@ export async function backfillEvents(
       continue;
     }
     chunk.push({ line: record.line, event: admission.event });
-    if (chunk.length >= chunkSize) await flush();
   }
   await flush();
   return snapshot();

@@ -5,6 +5,7 @@ import type { StructuredLogger } from '../ports/structured-logger.js';
 
 const DAY_MS = 86_400_000;
 
+/** The stores, timers and retention settings of {@link startMaintenanceLoop}. */
 export interface MaintenanceLoopOptions {
   readonly ingest: Pick<IngestStore, 'purgePayloadsOlderThan'>;
   readonly approvals: Pick<ApprovalStore, 'expireOlderThan'>;
@@ -27,6 +28,7 @@ export interface MaintenanceReport {
   readonly approvals: { readonly cutoff: Date; readonly expired: number } | { readonly cutoff: Date; readonly error: string };
 }
 
+/** A running maintenance loop. */
 export interface MaintenanceLoop {
   /** Runs both tasks now (waiting for a run in progress first). Never rejects. */
   runOnce(): Promise<MaintenanceReport>;
@@ -78,8 +80,14 @@ export function startMaintenanceLoop(options: MaintenanceLoopOptions): Maintenan
     return report;
   };
 
+  // A run's failure belongs to whoever started it (and is logged there); waiters only wait for it to end.
+  const settled = (run: Promise<unknown>): Promise<void> => run.then(
+    () => undefined,
+    () => undefined,
+  );
+
   const runOnce = async (): Promise<MaintenanceReport> => {
-    while (current) await current;
+    while (current) await settled(current);
     const started = run();
     current = started;
     try {
@@ -92,7 +100,7 @@ export function startMaintenanceLoop(options: MaintenanceLoopOptions): Maintenan
   const schedule = (delayMs: number): void => {
     if (stopped) return;
     cancelNext = scheduler.setTimeout(() => {
-      runOnce()
+      void runOnce()
         .catch((error: unknown) => logger.error({ err: error }, 'maintenance run failed'))
         .finally(() => schedule(intervalMs));
     }, delayMs);
@@ -105,7 +113,7 @@ export function startMaintenanceLoop(options: MaintenanceLoopOptions): Maintenan
     async stop() {
       stopped = true;
       cancelNext();
-      while (current) await current.catch(() => undefined);
+      while (current) await settled(current);
     },
   };
 }

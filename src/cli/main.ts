@@ -2,10 +2,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type LoadedConfig } from '../config/config-loader.js';
 import { EXIT, processIo, writeLine, type CliIo, type ExitCode } from './cli-io.js';
+import { registerApprovalsCommand } from './commands/approvals-command.js';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDlqCommand } from './commands/dlq-command.js';
 import { dryRunCommand } from './commands/dry-run-command.js';
+import { registerIngestCommand } from './commands/ingest-command.js';
 import { normalizeCommand } from './commands/normalize-command.js';
+import { registerSendCommand } from './commands/send-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { workerCommand } from './commands/worker-command.js';
 import { UsageError } from './usage-error.js';
 
 /** Runs the `leadsync` CLI and returns its exit code (0 ok, 1 failed, 2 usage or config error). */
@@ -62,6 +69,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .action(async (options: { config: string; port?: string; worker: boolean }) => {
       exitCode = await serveCommand(await load(options.config), options, io);
     });
+
+  program
+    .command('worker')
+    .description('Run the worker alone (no HTTP), beside `leadsync serve --no-worker`.')
+    .requiredOption('--config <file>', 'leadsync.yaml')
+    .action(async (options: { config: string }) => {
+      exitCode = await workerCommand(await load(options.config), io);
+    });
+
+  const operatorContext = {
+    io,
+    load,
+    setExitCode: (code: ExitCode): void => {
+      exitCode = code;
+    },
+  };
+  registerDlqCommand(program, operatorContext);
+  registerApprovalsCommand(program, operatorContext);
+  registerAuditCommand(program, operatorContext);
+  registerIngestCommand(program, operatorContext);
+  registerSendCommand(program, operatorContext);
+  registerDemoCommand(program, operatorContext);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

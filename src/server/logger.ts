@@ -26,6 +26,7 @@ export const REDACTED_HEADER_PATHS: readonly string[] = REDACTED_HEADERS.flatMap
   `*.*.headers["${header}"]`,
 ]);
 
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Lowest level written. (Default: info) */
   readonly level?: LevelWithSilent;

@@ -2,7 +2,7 @@ import { openSqliteStorage, type SqliteStorage } from '../adapters/sqlite/sqlite
 import { SandboxCrmDestination } from '../adapters/sandbox-crm/sandbox-crm-destination.js';
 import type { IngestSource } from '../app/event-ingestion.js';
 import type { JobProcessorDeps } from '../app/job-processor.js';
-import type { LoadedConfig } from '../config/config-loader.js';
+import type { LoadedConfig, RuntimeSource } from '../config/config-loader.js';
 import { planContextFor } from '../config/plan-context.js';
 import type { PlanContext } from '../core/plan/event-plan-types.js';
 import type { CrmDestination } from '../ports/crm-destination.js';
@@ -37,14 +37,7 @@ export function openRuntime(config: LoadedConfig): Runtime {
   for (const source of config.sources.values()) {
     const context = planContextFor(config, source);
     contexts.set(source.name, context);
-    sources.set(source.name, {
-      name: source.name,
-      signature: source.config.signature,
-      lane: source.config.lane,
-      ...(source.config.eventTypePath === undefined ? {} : { eventTypePath: source.config.eventTypePath }),
-      ...(source.config.lanesByEventType === undefined ? {} : { lanesByEventType: source.config.lanesByEventType }),
-      context,
-    });
+    sources.set(source.name, ingestSourceFor(config, source, context));
     for (const object of source.mapping.objects) if (!matchFields.has(object.object)) matchFields.set(object.object, object.match);
   }
   return {
@@ -63,5 +56,20 @@ export function openRuntime(config: LoadedConfig): Runtime {
       random: Math.random,
     },
     close: () => storage.close(),
+  };
+}
+
+/**
+ * A configured source as ingestion sees it. Also for clients that need no
+ * storage: `leadsync demo` derives the lead keys the service will use.
+ */
+export function ingestSourceFor(config: LoadedConfig, source: RuntimeSource, context: PlanContext = planContextFor(config, source)): IngestSource {
+  return {
+    name: source.name,
+    signature: source.config.signature,
+    lane: source.config.lane,
+    ...(source.config.eventTypePath === undefined ? {} : { eventTypePath: source.config.eventTypePath }),
+    ...(source.config.lanesByEventType === undefined ? {} : { lanesByEventType: source.config.lanesByEventType }),
+    context,
   };
 }

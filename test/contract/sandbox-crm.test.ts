@@ -64,6 +64,63 @@ describe('sandbox CRM', () => {
       expect(makeSandbox().crm.name).toBe('sandbox');
     });
 
+    it('keeps unique fields unique: a write that would give a second record the same value is refused', async () => {
+      const contact = CONTRACT_CRM_SCHEMA.objects['contact'];
+      if (!contact) throw new Error('contract schema has no contact');
+      const schema: CrmSchema = {
+        ...CONTRACT_CRM_SCHEMA,
+        objects: { contact: { ...contact, fields: { ...contact.fields, external_id: { name: 'external_id', label: 'External id', type: 'string', required: false, readOnly: false, unique: true } } } },
+      };
+      const { crm } = makeSandbox(new ManualClock(), { schema });
+      await crm.upsert('contact', [{ idField: 'email', id: 'ada@example.com', properties: { external_id: 'X-1' } }]);
+      const results = await crm.upsert('contact', [
+        { idField: 'email', id: 'grace@example.com', properties: { external_id: 'X-1' } },
+        { idField: 'email', id: 'ada@example.com', properties: { external_id: 'X-2' } },
+      ]);
+      expect(results).toMatchObject([{ ok: false, code: 'CRM_REJECTED' }, { ok: true, created: false }]);
+      // Ada released X-1 when she moved to X-2, so Grace may take it now, and both are found by it.
+      expect(await crm.upsert('contact', [{ idField: 'email', id: 'grace@example.com', properties: { external_id: 'X-1' } }])).toMatchObject([{ ok: true, created: true }]);
+      const reads = await crm.read('contact', [{ idField: 'external_id', id: 'X-1' }, { idField: 'external_id', id: 'X-2' }]);
+      expect(reads.map((read) => (read.ok && read.found ? read.properties['email'] : null))).toEqual(['grace@example.com', 'ada@example.com']);
+    });
+
+    it('moves a database of the per-field layout to one row per record, and re-indexes when the schema changes which fields are unique', async () => {
+      const db = new Database(':memory:');
+      onTestFinished(() => {
+        db.close();
+      });
+      db.exec(`
+        CREATE TABLE crm_records (record_id INTEGER PRIMARY KEY AUTOINCREMENT, object TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT;
+        CREATE TABLE crm_field_values (
+          record_id INTEGER NOT NULL REFERENCES crm_records (record_id), object TEXT NOT NULL, field TEXT NOT NULL, value_json TEXT NOT NULL,
+          modified_at TEXT NOT NULL, modified_by TEXT NOT NULL, PRIMARY KEY (record_id, field)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX crm_field_values_by_value ON crm_field_values (object, field, value_json);
+        INSERT INTO crm_records VALUES (1, 'contact', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
+        INSERT INTO crm_field_values VALUES
+          (1, 'contact', 'email', '"ada@example.com"', '2026-01-01T00:00:00.000Z', 'leadsync'),
+          (1, 'contact', 'jobtitle', '"CTO"', '2026-01-02T00:00:00.000Z', 'someone'),
+          (1, 'contact', 'employees', '250', '2026-01-01T00:00:00.000Z', 'leadsync');
+      `);
+      const crm = new SandboxCrmDestination(db, { schema: CONTRACT_CRM_SCHEMA, clock: new ManualClock() });
+      expect(await crm.read('contact', [{ idField: 'email', id: 'ada@example.com' }])).toEqual([
+        { ok: true, found: true, recordId: '1', properties: { email: 'ada@example.com', employees: 250, jobtitle: 'CTO' }, updatedAt: '2026-01-02T00:00:00.000Z' },
+      ]);
+      expect(db.prepare('SELECT field, value_json, modified_at, modified_by FROM crm_field_values ORDER BY field').all()).toEqual([
+        { field: 'email', value_json: '"ada@example.com"', modified_at: '2026-01-01T00:00:00.000Z', modified_by: 'leadsync' },
+        { field: 'employees', value_json: '250', modified_at: '2026-01-01T00:00:00.000Z', modified_by: 'leadsync' },
+        { field: 'jobtitle', value_json: '"CTO"', modified_at: '2026-01-02T00:00:00.000Z', modified_by: 'someone' },
+      ]);
+
+      const contact = CONTRACT_CRM_SCHEMA.objects['contact'];
+      const jobtitle = contact?.fields['jobtitle'];
+      if (!contact || !jobtitle) throw new Error('contract schema has no contact.jobtitle');
+      const byTitle = new SandboxCrmDestination(db, {
+        schema: { ...CONTRACT_CRM_SCHEMA, objects: { contact: { ...contact, fields: { ...contact.fields, jobtitle: { ...jobtitle, unique: true } } } } },
+      });
+      expect(await byTitle.read('contact', [{ idField: 'jobtitle', id: 'CTO' }])).toMatchObject([{ ok: true, found: true, recordId: '1' }]);
+    });
+
     it('clearFaults drops pending faults', async () => {
       const { crm } = makeSandbox();
       crm.injectFault({ kind: 'transient', times: 5 });

@@ -1,6 +1,7 @@
 import type { Alert, AlertChannel, DeadLetterAlert, FloodSummaryAlert } from '../../ports/alert-channel.js';
 import { DEFAULT_ALERT_TIMEOUT_MS, postAlertJson } from './alert-http-post.js';
 
+/** Where and how a {@link SlackAlertChannel} posts. */
 export interface SlackAlertChannelOptions {
   /** The Slack incoming-webhook URL (`https://hooks.slack.com/services/...`). */
   readonly url: string;

@@ -2,6 +2,7 @@ import { signStandardWebhooks } from '../../core/signatures/webhook-signature.js
 import type { Alert, AlertChannel } from '../../ports/alert-channel.js';
 import { DEFAULT_ALERT_TIMEOUT_MS, postAlertJson } from './alert-http-post.js';
 
+/** Where a {@link WebhookAlertChannel} posts and how it signs. */
 export interface WebhookAlertChannelOptions {
   readonly url: string;
   /** Signing secret: "whsec_" + base64, or any other string used as raw bytes. */

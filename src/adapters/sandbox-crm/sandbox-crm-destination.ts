@@ -3,7 +3,7 @@ import type { CrmObjectSchema, CrmSchema, FieldValue } from '../../core/crm-sche
 import type { Clock } from '../../ports/clock.js';
 import type { CrmDestination, CrmRecordFailure, ReadResult, RecordKey, UpsertInput, UpsertResult } from '../../ports/crm-destination.js';
 import { SandboxFaultQueue, type SandboxFault } from './sandbox-crm-faults.js';
-import { ensureSandboxCrmTables } from './sandbox-crm-tables.js';
+import { ensureSandboxCrmTables, uniqueFieldsOf, type StoredFields } from './sandbox-crm-tables.js';
 import { rejectProperties } from './sandbox-crm-validator.js';
 
 export interface SandboxCrmOptions {
@@ -30,46 +30,47 @@ function promised<T>(work: () => T): Promise<T> {
   });
 }
 
+/** Unique values a write moves: the ones to release and the ones to claim. */
+interface UniqueChanges {
+  readonly release: { field: string; valueJson: string }[];
+  readonly claim: { field: string; valueJson: string }[];
+}
+
 /**
  * A real local CRM: records and field values in its own SQLite tables, with
  * last-modified time and modifier per field, checked against a declared
- * schema on every write. Lets leadsync run and demo without a CRM account,
- * and lets tests inject 503s, 429s and rejections with `injectFault`.
+ * schema on every write, unique fields kept unique. Lets leadsync run and
+ * demo without a CRM account, and lets tests inject 503s, 429s and rejections
+ * with `injectFault`.
  */
 export class SandboxCrmDestination implements CrmDestination {
   readonly name: string;
   private readonly schema: CrmSchema;
+  private readonly uniqueFields: Map<string, Set<string>>;
   private readonly clock: Clock;
   private readonly writer: string;
   private readonly faults = new SandboxFaultQueue();
   private readonly findRecord: BetterSqlite3.Statement<[string, string, string], { record_id: number }>;
-  private readonly recordById: BetterSqlite3.Statement<[number], { updated_at: string }>;
-  private readonly fieldsOf: BetterSqlite3.Statement<[number], { field: string; value_json: string }>;
-  private readonly fieldValue: BetterSqlite3.Statement<[number, string], { value_json: string }>;
-  private readonly insertRecord: BetterSqlite3.Statement<[string, string, string]>;
-  private readonly touchRecord: BetterSqlite3.Statement<[string, number]>;
-  private readonly setField: BetterSqlite3.Statement<[number, string, string, string, string, string]>;
-  private readonly clearField: BetterSqlite3.Statement<[number, string]>;
+  private readonly recordById: BetterSqlite3.Statement<[number], { updated_at: string; fields_json: string }>;
+  private readonly insertRecord: BetterSqlite3.Statement<[string, string, string, string]>;
+  private readonly updateRecord: BetterSqlite3.Statement<[string, string, number]>;
+  private readonly claimValue: BetterSqlite3.Statement<[string, string, string, number]>;
+  private readonly releaseValue: BetterSqlite3.Statement<[string, string, string, number]>;
   private readonly upsertTransaction: BetterSqlite3.Transaction<(object: CrmObjectSchema, inputs: readonly UpsertInput[]) => UpsertResult[]>;
 
   constructor(db: BetterSqlite3.Database, options: SandboxCrmOptions) {
     this.name = options.name ?? 'sandbox';
     this.schema = options.schema;
+    this.uniqueFields = uniqueFieldsOf(options.schema);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.writer = options.writer ?? 'leadsync';
-    ensureSandboxCrmTables(db);
-    this.findRecord = db.prepare('SELECT record_id FROM crm_field_values WHERE object = ? AND field = ? AND value_json = ?');
-    this.recordById = db.prepare('SELECT updated_at FROM crm_records WHERE record_id = ?');
-    this.fieldsOf = db.prepare('SELECT field, value_json FROM crm_field_values WHERE record_id = ? ORDER BY field');
-    this.fieldValue = db.prepare('SELECT value_json FROM crm_field_values WHERE record_id = ? AND field = ?');
-    this.insertRecord = db.prepare('INSERT INTO crm_records (object, created_at, updated_at) VALUES (?, ?, ?)');
-    this.touchRecord = db.prepare('UPDATE crm_records SET updated_at = ? WHERE record_id = ?');
-    this.setField = db.prepare(
-      `INSERT INTO crm_field_values (record_id, object, field, value_json, modified_at, modified_by) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (record_id, field) DO UPDATE SET
-         value_json = excluded.value_json, modified_at = excluded.modified_at, modified_by = excluded.modified_by`,
-    );
-    this.clearField = db.prepare('DELETE FROM crm_field_values WHERE record_id = ? AND field = ?');
+    ensureSandboxCrmTables(db, options.schema);
+    this.findRecord = db.prepare('SELECT record_id FROM crm_unique_values WHERE object = ? AND field = ? AND value_json = ?');
+    this.recordById = db.prepare('SELECT updated_at, fields_json FROM crm_records WHERE record_id = ?');
+    this.insertRecord = db.prepare('INSERT INTO crm_records (object, created_at, updated_at, fields_json) VALUES (?, ?, ?, ?)');
+    this.updateRecord = db.prepare('UPDATE crm_records SET updated_at = ?, fields_json = ? WHERE record_id = ?');
+    this.claimValue = db.prepare('INSERT INTO crm_unique_values (object, field, value_json, record_id) VALUES (?, ?, ?, ?)');
+    this.releaseValue = db.prepare('DELETE FROM crm_unique_values WHERE object = ? AND field = ? AND value_json = ? AND record_id = ?');
     this.upsertTransaction = db.transaction((object: CrmObjectSchema, inputs: readonly UpsertInput[]) => this.upsertAll(object, inputs));
   }
 
@@ -98,10 +99,10 @@ export class SandboxCrmDestination implements CrmDestination {
         const recordId = this.findRecord.get(object, key.idField, JSON.stringify(key.id))?.record_id;
         if (recordId === undefined) return { ok: true, found: false };
         const record = this.recordById.get(recordId);
-        if (record === undefined) throw new Error(`sandbox CRM: field values point at missing record ${recordId}`);
-        const properties = Object.fromEntries(
-          this.fieldsOf.all(recordId).map((row): [string, FieldValue] => [row.field, JSON.parse(row.value_json) as FieldValue]),
-        );
+        if (record === undefined) throw new Error(`sandbox CRM: unique value points at missing record ${recordId}`);
+        const stored = JSON.parse(record.fields_json) as StoredFields;
+        // Fields in name order, as a CRM's API lists properties.
+        const properties = Object.fromEntries(Object.keys(stored).sort().map((field): [string, FieldValue] => [field, stored[field]?.v ?? null]));
         return { ok: true, found: true, recordId: String(recordId), properties, updatedAt: record.updated_at };
       });
     });
@@ -132,6 +133,7 @@ export class SandboxCrmDestination implements CrmDestination {
   private upsertAll(object: CrmObjectSchema, inputs: readonly UpsertInput[]): UpsertResult[] {
     const now = this.clock.now().toISOString();
     const seen = new Set<string>();
+    const unique = this.uniqueFields.get(object.name) ?? new Set<string>();
     return inputs.map((input): UpsertResult => {
       const keyProblem = this.keyProblem(object, input);
       if (keyProblem !== undefined) return keyProblem;
@@ -142,30 +144,39 @@ export class SandboxCrmDestination implements CrmDestination {
       const given = input.properties[input.idField];
       if (given !== undefined && given !== input.id) return failure('CRM_REJECTED', `${input.idField} in properties differs from the id`);
 
-      const idJson = JSON.stringify(input.id);
-      const existing = this.findRecord.get(object.name, input.idField, idJson)?.record_id;
+      const existing = this.findRecord.get(object.name, input.idField, JSON.stringify(input.id))?.record_id;
       const properties = { ...input.properties, [input.idField]: input.id };
       const rejection = rejectProperties(object, properties, existing === undefined);
       if (rejection !== undefined) return failure(rejection.code, rejection.message);
 
-      const recordId = existing ?? Number(this.insertRecord.run(object.name, now, now).lastInsertRowid);
+      const record = existing === undefined ? undefined : this.recordById.get(existing);
+      const fields = record === undefined ? {} : (JSON.parse(record.fields_json) as StoredFields);
+      const moves: UniqueChanges = { release: [], claim: [] };
       let changed = existing === undefined;
       for (const [field, value] of Object.entries(properties)) {
-        const before = this.fieldValue.get(recordId, field)?.value_json;
-        if (value === null) {
-          if (before !== undefined) {
-            this.clearField.run(recordId, field);
-            changed = true;
-          }
-          continue;
-        }
-        const json = JSON.stringify(value);
+        const before = fields[field];
+        const json = value === null ? undefined : JSON.stringify(value);
         // Only real changes move a field's last-modified time, as in a CRM's property history.
-        if (json === before) continue;
-        this.setField.run(recordId, object.name, field, json, now, this.writer);
+        if (before === undefined ? json === undefined : json === JSON.stringify(before.v)) continue;
+        if (unique.has(field)) {
+          if (before !== undefined) moves.release.push({ field, valueJson: JSON.stringify(before.v) });
+          if (json !== undefined) moves.claim.push({ field, valueJson: json });
+        }
+        if (value === null) delete fields[field];
+        else fields[field] = { v: value, at: now, by: this.writer };
         changed = true;
       }
-      if (changed && existing !== undefined) this.touchRecord.run(now, recordId);
+      for (const claim of moves.claim) {
+        const holder = this.findRecord.get(object.name, claim.field, claim.valueJson)?.record_id;
+        if (holder !== undefined && holder !== existing) return failure('CRM_REJECTED', `another ${object.name} already has this ${claim.field} (unique)`);
+      }
+      if (!changed) return { ok: true, recordId: String(existing), created: false };
+
+      const fieldsJson = JSON.stringify(fields);
+      const recordId = existing ?? Number(this.insertRecord.run(object.name, now, now, fieldsJson).lastInsertRowid);
+      if (existing !== undefined) this.updateRecord.run(now, fieldsJson, recordId);
+      for (const release of moves.release) this.releaseValue.run(object.name, release.field, release.valueJson, recordId);
+      for (const claim of moves.claim) this.claimValue.run(object.name, claim.field, claim.valueJson, recordId);
       return { ok: true, recordId: String(recordId), created: existing === undefined };
     });
   }

@@ -15,8 +15,9 @@ export async function serveCommand(config: LoadedConfig, options: { port?: strin
   const sources = [...config.sources.keys()];
   writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.file}, sandbox CRM, ${options.worker ? 'worker running' : 'no worker'})`);
   writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
-  writeLine(io.stdout, `  first event: npx leadsync dry-run --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
-  writeLine(io.stdout, `  then look:   curl ${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk`);
+  writeLine(io.stdout, `  try it:  npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
+  writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
+  writeLine(io.stdout, `  look:    curl ${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);

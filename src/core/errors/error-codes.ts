@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   // --- usage -----------------------------------------------------------------
   USAGE_INVALID: { message: 'The command line is not valid', retryable: false, fix: 'Run the command with --help.' },
   INPUT_JSON_INVALID: { message: 'The input is not valid JSON', retryable: false, httpStatus: 400, fix: 'Send well-formed JSON.' },
+  INPUT_CSV_INVALID: { message: 'The CSV row cannot be read: a quoting error or a different number of columns than the header', retryable: false, fix: 'Fix the row at the line shown: quote fields that contain commas, quotes or line breaks, and give every row one value per header column.' },
 
   // --- CRM calls -------------------------------------------------------------
   CRM_UNAVAILABLE: { message: 'The CRM is unavailable or timed out', retryable: true, httpStatus: 503, fix: 'Nothing to do: the write is retried with backoff. If it persists, check the CRM status page and network.' },

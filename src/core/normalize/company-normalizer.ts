@@ -5,19 +5,22 @@ import { notNormalized, type CompanyValue, type NormalizeResult, type Normalizer
 /**
  * Company name -> `{ name }` (NORMALIZATION.md "company").
  *
- * Whitespace is trimmed and collapsed and trailing commas dropped. Legal-entity
- * suffixes are stripped from the end, repeatedly ("Acme Holdings Corporation
- * Plc" -> "Acme Holdings"), written with or without dots and commas ("S.A. de
- * C.V.", "SA de CV", "Co.,Ltd."). A suffix is matched word by word, so only
- * whole trailing words go: "Limited Brands" and "AG Barr" keep theirs. "Co"
- * right after "&" or "and" is kept, being part of the trading name ("Goldman
- * Sachs & Co."). Nothing left is NORMALIZE_COMPANY_EMPTY.
+ * Whitespace is trimmed and collapsed and trailing commas (and dashes, colons)
+ * dropped. Legal-entity suffixes are stripped from the end, repeatedly ("Acme
+ * Holdings Corporation Plc" -> "Acme Holdings"), written with or without dots
+ * and commas ("S.A. de C.V.", "SA de CV", "Co.,Ltd."). A suffix is matched
+ * word by word, so only whole trailing words go: "Limited Brands" and "AG
+ * Barr" keep theirs. "Co" right after "&" or "and" is kept, being part of the
+ * trading name ("Goldman Sachs & Co."). Nothing left is
+ * NORMALIZE_COMPANY_EMPTY.
  *
  * A name typed all in upper or all in lower case is title-cased: words start
- * upper-case after a space, hyphen, slash, dot or opening bracket and after an
- * "O'"/"D'"/"L'" or "Mc" prefix ("McKinsey"); "of/and/the/de/…" stay lower-case inside the name; in an
- * all-upper name, words without a vowel ("HSBC", "KPMG"), with a digit or "&"
- * ("3M", "AT&T") and two-letter words ("GE", "HP") are kept as acronyms.
+ * upper-case after a space, hyphen, slash, dot or opening bracket and after
+ * an "O'"/"D'"/"L'" or "Mc" prefix ("O'Reilly", "McDonald's"); "of/and/the/
+ * de/…" stay lower-case inside the name. In an all-upper name, words without
+ * a vowel ("HSBC", "KPMG"), with a digit or "&" ("3M", "AT&T") and two-letter
+ * words ("GE", "HP") are kept as acronyms; other all-caps words are
+ * title-cased ("IBM" -> "Ibm": the rule is about how the name was typed).
  * Mixed case is kept as typed. Accents and inner punctuation are kept.
  */
 export type CompanyNormalizer = (value: string) => NormalizeResult<CompanyValue>;
@@ -50,13 +53,19 @@ const COMMON_TWO_LETTER = new Set(['co', 'of', 'to', 'in', 'on', 'at', 'by', 'an
 const ELISION = /^([odl])'(\p{L})/iu;
 const MC_PREFIX = /^Mc(\p{Ll})(?=\p{L}{2})/u;
 
+// Upper-case of one letter as a word's first letter: "ß" -> "Ss", "ﬁ" -> "Fi" (toUpperCase gives "SS", "FI").
+function initial(letter: string): string {
+  const upper = letter.toUpperCase();
+  return upper.length > 1 ? upper.charAt(0) + upper.slice(1).toLowerCase() : upper;
+}
+
 function capitalise(word: string): string {
   const lower = word.toLowerCase();
   // Upper-case the first letter of every part after a separator: "coca-cola" -> "Coca-Cola", "j.p." -> "J.P.".
-  const parts = lower.replace(/(^|[-/.(["“‘])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toUpperCase());
+  const parts = lower.replace(/(^|[-/.(["“‘])(\p{L})/gu, (_m, sep: string, letter: string) => sep + initial(letter));
   return parts
-    .replace(ELISION, (_m, prefix: string, letter: string) => `${prefix.toUpperCase()}'${letter.toUpperCase()}`)
-    .replace(MC_PREFIX, (_m, letter: string) => `Mc${letter.toUpperCase()}`);
+    .replace(ELISION, (_m, prefix: string, letter: string) => `${prefix.toUpperCase()}'${initial(letter)}`)
+    .replace(MC_PREFIX, (_m, letter: string) => `Mc${initial(letter)}`);
 }
 
 function titleCase(name: string, allUpper: boolean): string {

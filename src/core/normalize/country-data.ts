@@ -98,5 +98,5 @@ export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
   'Iran, Islamic Republic of': 'IR', 'Micronesia': 'FM', 'Moldova': 'MD', 'Palestinian Territories': 'PS', 'Turkiye': 'TR',
   // Native names and transliterations missing from the locale files
   Oesterreich: 'AT', Helvetia: 'CH', Nippon: 'JP', Nihon: 'JP', Bharat: 'IN', Hellas: 'GR', Ellada: 'GR', Cesko: 'CZ',
-  Rossiya: 'RU', Pilipinas: 'PH', 한국: 'KR', 台湾: 'TW', 臺灣: 'TW', 中國: 'CN',
+  Rossiya: 'RU', Pilipinas: 'PH', 한국: 'KR', 台湾: 'TW', 臺灣: 'TW', 中國: 'CN', ประเทศไทย: 'TH', 'Prathet Thai': 'TH',
 };

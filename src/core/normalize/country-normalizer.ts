@@ -49,7 +49,8 @@ import { REGIONS, notNormalized, type CountryValue, type NormalizeResult, type N
  * Where two countries share a key, the more deliberate source wins: config
  * aliases, then COUNTRY_ALIASES, then ISO alpha-2/alpha-3 codes, then English
  * names, then the other locales' names. A key that two countries share within
- * one source and that no higher source settles ("Congo") is unknown.
+ * one source and that no higher source settles ("Congo") is unknown. "N/A"
+ * and "n.a." are placeholders, not Namibia (its code "NA" alone is Namibia).
  */
 export type CountryNormalizer = (value: string) => NormalizeResult<CountryValue>;
 
@@ -68,6 +69,7 @@ export const ISO_COUNTRY_CODES: readonly string[] = (isoCodes as readonly (reado
 
 const NON_WORD = /[^\p{L}\p{M}\p{N}]+/u;
 const STOP_WORDS = new Set(['the', 'and']);
+const NOT_APPLICABLE = /^\s*n\s*[/.]\s*a\.?\s*$/i;
 
 /** The comparison key of a country string (see CountryNormalizer). */
 export function countryKey(text: string): string {
@@ -107,8 +109,8 @@ class CountryKeyTable {
   private readonly blocked = new Set<string>();
   private readonly typed = new Map<string, string>();
 
-  /** Adds one source; keys it maps to two countries are blocked unless an earlier source decided them. */
-  addSource(entries: Iterable<readonly [string, string]>): void {
+  /** Adds one source; keys it maps to two countries are blocked unless an earlier source decided them. Returns those keys. */
+  addSource(entries: Iterable<readonly [string, string]>): string[] {
     const source = new Map<string, string | null>();
     for (const [name, code] of entries) {
       const key = countryKey(name);
@@ -117,10 +119,16 @@ class CountryKeyTable {
       const seen = source.get(key);
       source.set(key, seen === undefined || seen === code ? code : null);
     }
+    const blocked: string[] = [];
     for (const [key, code] of source) {
-      if (code === null) this.blocked.add(key);
-      else this.decided.set(key, code);
+      if (code === null) {
+        this.blocked.add(key);
+        blocked.push(key);
+      } else {
+        this.decided.set(key, code);
+      }
     }
+    return blocked;
   }
 
   get(key: string): string | undefined {
@@ -152,6 +160,18 @@ function validCode(code: string, where: string, known: ReadonlySet<string>): str
   return upper;
 }
 
+// Names -> codes from the package data and COUNTRY_ALIASES: the same for every config, so built once per process.
+let builtInTable: CountryKeyTable | undefined;
+
+function buildBuiltInTable(): CountryKeyTable {
+  const table = new CountryKeyTable();
+  table.addSource(Object.entries(COUNTRY_ALIASES));
+  table.addSource((isoCodes as readonly (readonly string[])[]).flatMap(([alpha2, alpha3]) => [[alpha2, alpha2] as const, [alpha3, alpha2] as const]) as [string, string][]);
+  table.addSource(localeNames(LOCALE_FILES.en, englishVariants));
+  table.addSource(NAME_LOCALES.filter((locale) => locale !== 'en').flatMap((locale) => [...localeNames(LOCALE_FILES[locale], (name) => [name])]));
+  return table;
+}
+
 /** Creates the country normalizer with the config's aliases and region overrides compiled in. */
 export function createCountryNormalizer(overrides: NormalizerOverrides['country'] = {}): CountryNormalizer {
   const known = new Set(ISO_COUNTRY_CODES);
@@ -164,14 +184,16 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
     regionOf.set(validCode(code, 'normalizers.country.regions', known), region);
   }
 
-  const table = new CountryKeyTable();
-  table.addSource(Object.entries(overrides.aliases ?? {}).map(([alias, code]) => [alias, validCode(code, `normalizers.country.aliases.${alias}`, known)] as const));
-  table.addSource(Object.entries(COUNTRY_ALIASES));
-  table.addSource((isoCodes as readonly (readonly string[])[]).flatMap((row) => [[row[0], row[0]] as const, [row[1], row[0]] as const]) as [string, string][]);
-  table.addSource(localeNames(LOCALE_FILES.en, englishVariants));
-  table.addSource(NAME_LOCALES.filter((locale) => locale !== 'en').flatMap((locale) => [...localeNames(LOCALE_FILES[locale], (name) => [name])]));
-
-  const typedNames = table.typedNames();
+  const builtIn = (builtInTable ??= buildBuiltInTable());
+  const builtInNames = builtIn.typedNames();
+  // Config aliases win over every built-in name, so they are a table of their own, looked up first.
+  const custom = new CountryKeyTable();
+  const clashes = custom.addSource(Object.entries(overrides.aliases ?? {}).map(([alias, code]) => [alias, validCode(code, `normalizers.country.aliases.${alias}`, known)] as const));
+  if (clashes.length > 0) {
+    throw new LeadsyncError('CONFIG_INVALID', `normalizers.country.aliases: aliases that read alike (${clashes.join(', ')}) name different countries`);
+  }
+  const customNames = custom.typedNames();
+  const hasCustom = customNames.size > 0;
 
   // One shared, frozen result per country: a lookup allocates nothing.
   const results = new Map<string, NormalizeResult<CountryValue>>();
@@ -181,9 +203,20 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
     results.set(code, Object.freeze({ ok: true as const, value: Object.freeze({ country: code, region }) }));
   }
 
+  const lookup = (value: string): string | undefined => {
+    const lower = value.toLowerCase();
+    if (hasCustom) {
+      const key = countryKey(value);
+      return customNames.get(lower) ?? custom.get(key) ?? builtInNames.get(lower) ?? builtIn.get(key);
+    }
+    return builtInNames.get(lower) ?? builtIn.get(countryKey(value));
+  };
+
   return (value: string): NormalizeResult<CountryValue> => {
     if (value.trim() === '') return notNormalized('NORMALIZE_EMPTY_VALUE', 'The country is empty');
-    const code = typedNames.get(value.toLowerCase()) ?? table.get(countryKey(value));
+    // "N/A" is a placeholder, not Namibia (whose code "NA" alone is read as Namibia).
+    if (NOT_APPLICABLE.test(value)) return notNormalized('NORMALIZE_COUNTRY_UNKNOWN', `"${value}" is a placeholder, not a country`);
+    const code = lookup(value);
     const result = code === undefined ? undefined : results.get(code);
     return result ?? notNormalized('NORMALIZE_COUNTRY_UNKNOWN', `"${value}" is not a known country name or ISO code`);
   };

@@ -63,6 +63,8 @@ export type NormalizeResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
+// Output values are type aliases, not interfaces, so they are assignable to Record<string, unknown> (see Normalizers.normalize).
+
 /** `title` output. */
 export type TitleValue = {
   readonly function: JobFunction;
@@ -173,28 +175,26 @@ export interface NormalizerOverrides {
     | undefined;
 }
 
-/** The compiled normalizers: one method per kind, plus dispatch by kind. */
+/**
+ * The compiled normalizers: one function per kind, plus dispatch by kind.
+ * They are plain functions (no `this`), so they can be passed around alone.
+ */
 export interface Normalizers {
-  title(value: string): NormalizeResult<TitleValue>;
-  country(value: string): NormalizeResult<CountryValue>;
-  company(value: string): NormalizeResult<CompanyValue>;
-  domain(value: string): NormalizeResult<DomainValue>;
-  email(value: string): NormalizeResult<EmailValue>;
-  phone(value: string, context?: NormalizeContext): NormalizeResult<PhoneValue>;
+  readonly title: (value: string) => NormalizeResult<TitleValue>;
+  readonly country: (value: string) => NormalizeResult<CountryValue>;
+  readonly company: (value: string) => NormalizeResult<CompanyValue>;
+  readonly domain: (value: string) => NormalizeResult<DomainValue>;
+  readonly email: (value: string) => NormalizeResult<EmailValue>;
+  readonly phone: (value: string, context?: NormalizeContext) => NormalizeResult<PhoneValue>;
   /** Accepts a number too, because intent scores often arrive as JSON numbers. */
-  intent(value: string | number): NormalizeResult<IntentValue>;
+  readonly intent: (value: string | number) => NormalizeResult<IntentValue>;
   /** Dispatch by kind; an unknown kind (from untyped input) is `NORMALIZE_KIND_UNKNOWN`. */
-  normalize(kind: NormalizerKind, value: string, context?: NormalizeContext): NormalizeResult<Record<string, unknown>>;
+  readonly normalize: (kind: NormalizerKind, value: string, context?: NormalizeContext) => NormalizeResult<Record<string, unknown>>;
 }
 
 /** True when `kind` names a normalizer. */
 export function isNormalizerKind(kind: string): kind is NormalizerKind {
   return (NORMALIZER_KINDS as readonly string[]).includes(kind);
-}
-
-/** A successful result. */
-export function normalized<T>(value: T): NormalizeResult<T> {
-  return { ok: true, value };
 }
 
 /** A failed result; the message should name the input so a person can find it. */

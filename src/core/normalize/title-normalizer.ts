@@ -45,7 +45,8 @@ import {
  *    ("Product Marketing Manager" -> marketing, "Marketing Data Analyst" ->
  *    data, "Security Sales Engineer" -> sales);
  * 4. weak context words (customer, medical, project, account, …);
- * 5. executive words (CEO, President, Founder, Owner, Managing Director, …);
+ * 5. executive words (CEO, President, Founder, Owner, Managing Director, …),
+ *    and "Chief … Officer" of no known domain ("Chief Happiness Officer");
  * 6. otherwise `other`.
  * No role word and no function word at all is NORMALIZE_TITLE_UNRECOGNISED.
  */
@@ -53,7 +54,7 @@ export type TitleNormalizer = (value: string) => NormalizeResult<TitleValue>;
 
 // Class ranks; a config keyword outranks every default class.
 const CLASS_RANK: Readonly<Record<FunctionClass | 'config', number>> = { config: 5, operations: 4, specific: 3, generic: 2, weak: 1, executive: 0 };
-const CLASS_ORDER = [5, 4, 3, 2, 1, 0] as const;
+const CLASS_ORDER: readonly number[] = Object.values(CLASS_RANK).sort((a, b) => b - a);
 const RANK_OF = new Map<Seniority, number>(SENIORITIES.map((seniority, index) => [seniority, index]));
 const NO_RANK: number = SENIORITIES.length;
 const ENTRY_RANK = SENIORITIES.indexOf('entry');

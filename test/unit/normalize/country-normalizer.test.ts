@@ -241,6 +241,7 @@ describe('country: config overrides', () => {
     expect(() => createCountryNormalizer({ aliases: { Atlantis: 'AT1' } })).toThrow(LeadsyncError);
     expect(() => createCountryNormalizer({ regions: { QQ: 'EMEA' } })).toThrow(/QQ/);
     expect(() => createCountryNormalizer({ regions: { DE: 'EUROPE' as Region } })).toThrow(/EUROPE/);
+    expect(() => createCountryNormalizer({ aliases: { 'U.S.': 'US', us: 'GB' } })).toThrow(/read alike/);
   });
 });
 

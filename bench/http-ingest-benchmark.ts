@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signStandardWebhooks } from '../src/core/signatures/webhook-signature.js';
+
+// HTTP ingest latency under a steady open-loop load: the built service runs as its own
+// process (worker on, SQLite file, sandbox CRM); this process sends signed webform events
+// at a fixed rate and records each response time. Open loop: a slow response does not
+// slow the sender down, so queueing shows up in the percentiles.
+
+const SECRET = 'whsec_bGVhZHN5bmMtbG9jYWwtd2ViZm9ybS1zZWNyZXQ=';
+
+export interface HttpBenchResult {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+function startServer(configFile: string): Promise<{ process: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['bin/leadsync.js', 'serve', '--config', configFile, '--port', '0', ...(process.env['BENCH_NO_WORKER'] ? ['--no-worker'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ process: proc, url: match[1] });
+    });
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<HttpBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'leadsync-http-bench-'));
+  copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
+  writeFileSync(join(dir, 'leadsync.yaml'), readFileSync('examples/leadsync.yaml', 'utf8').replace('  file: ./data/leadsync.db', `  file: ${join(dir, 'leadsync.db')}`));
+  const server = await startServer(join(dir, 'leadsync.yaml'));
+  const latencies: number[] = [];
+  let accepted = 0;
+  let failed = 0;
+  try {
+    const total = rate * seconds;
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; i += 1) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const body = Buffer.from(JSON.stringify({ submission_id: `http-${i}`, submitted_at: new Date().toISOString(), email: `http${i}@bench.example.com`, first_name: 'Http', job_title: 'Head of Growth', company: 'Bench Ltd', country: 'UK', form: 'Demo Request' }));
+      const id = `msg_${i}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const sentAt = performance.now();
+      inFlight.push(
+        fetch(`${server.url}/v1/events/webform`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhooks(SECRET, id, timestamp, body) },
+          body,
+        }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            latencies.push(performance.now() - sentAt);
+            if (response.status === 202) accepted += 1;
+            else failed += 1;
+          },
+          () => {
+            failed += 1;
+          },
+        ),
+      );
+    }
+    await Promise.all(inFlight);
+  } finally {
+    server.process.removeAllListeners('exit');
+    server.process.kill('SIGTERM');
+    await new Promise((resolve) => server.process.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0 };
+}

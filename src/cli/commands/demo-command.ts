@@ -1,0 +1,136 @@
+import { readdir, readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { runDemo, type DemoFixture, type DemoPost } from '../../app/fixture-demo.js';
+import type { LoadedConfig, RuntimeSource } from '../../config/config-loader.js';
+import { LeadsyncApiClient } from '../../server/leadsync-api-client.js';
+import { ingestSourceFor } from '../../server/runtime.js';
+import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import type { CommandContext } from '../command-context.js';
+import { serviceAddress, unreachableError } from '../service-address.js';
+import { UsageError } from '../usage-error.js';
+
+// Resolved from this module, not the working directory, so `npx leadsync demo`
+// finds them from anywhere (dist/cli/commands and src/cli/commands are both three levels down).
+const PACKAGE_ROOT = new URL('../../../', import.meta.url);
+
+/** The config `leadsync demo` uses without --config: the package's examples/leadsync.yaml, the one `npm start` serves. */
+export const DEMO_CONFIG = fileURLToPath(new URL('examples/leadsync.yaml', PACKAGE_ROOT));
+const FIXTURES_DIR = fileURLToPath(new URL('test/fixtures/', PACKAGE_ROOT));
+
+export interface DemoOptions {
+  readonly url?: string;
+  readonly timeout?: string;
+  readonly json?: boolean;
+}
+
+/** Fields shown for each written record, in this order, when present. */
+const SHOWN_FIELDS = ['firstname', 'lastname', 'jobtitle', 'seniority', 'company', 'name', 'country', 'region', 'lifecyclestage', 'lead_source', 'hubspot_owner_id'];
+
+/** Registers `leadsync demo`. */
+export function registerDemoCommand(program: Command, context: CommandContext): void {
+  program
+    .command('demo')
+    .description('Post every preset fixture to a running service, wait for the worker, and show what landed.')
+    .option('--config <file>', 'leadsync.yaml (default: the package\'s examples/leadsync.yaml, which `npm start` serves)')
+    .option('--url <url>', 'the service (default: http://<service.host>:<service.port> of the config)')
+    .option('--timeout <seconds>', 'how long to wait for the worker (default: 30)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options: DemoOptions & { config?: string }) => {
+      context.setExitCode(await demoCommand(await context.load(options.config ?? DEMO_CONFIG), options, context.io));
+    });
+}
+
+/**
+ * `leadsync demo [--config F] [--url U] [--timeout S] [--json]`: posts every
+ * preset fixture to a running service, signed as its provider would, waits
+ * for the worker, and shows what landed: records, DLQ items, approvals.
+ * Exit 0 when every fixture was accepted and processed in time, 1 otherwise.
+ */
+export async function demoCommand(config: LoadedConfig, options: DemoOptions, io: CliIo): Promise<ExitCode> {
+  const timeoutSeconds = options.timeout === undefined ? 30 : Number(options.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${options.timeout}"`);
+  const fixtures = await loadFixtures(config, io);
+  if (fixtures.length === 0) throw new UsageError(`no fixture in ${FIXTURES_DIR} has a matching source in ${config.file}`);
+
+  const api = new LeadsyncApiClient(serviceAddress(config, options.url));
+  if (!options.json) writeLine(io.stdout, `leadsync demo: posting ${fixtures.length} fixtures to ${api.baseUrl} (config ${config.file})`);
+  const started = performance.now();
+  const outcome = await runDemo(fixtures, api, {
+    nowMs: Date.now,
+    sleep: (ms) => sleep(ms),
+    timeoutMs: timeoutSeconds * 1000,
+    onPosted: (post) => {
+      if (!options.json) writeLine(io.stdout, `  ${post.fixture.padEnd(34)} ${describePost(post)}`);
+    },
+  });
+  if (outcome.kind === 'unreachable') throw unreachableError(outcome);
+
+  const refused = outcome.posts.filter((post) => post.kind === 'refused');
+  const ok = refused.length === 0 && outcome.unprocessed.length === 0;
+  if (options.json) {
+    writeJson(io.stdout, { ok, url: api.baseUrl, ...outcome }, true);
+    return ok ? EXIT.ok : EXIT.failed;
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (outcome.unprocessed.length > 0) {
+    writeLine(io.stdout, `\nstill queued after ${timeoutSeconds} s: ${outcome.unprocessed.join(', ')} — is a worker running (\`leadsync serve\` without --no-worker)?`);
+  } else {
+    writeLine(io.stdout, `\nall accepted events processed (${seconds} s)`);
+  }
+  writeLine(io.stdout, `\nRecords in the CRM (${outcome.leads.length}):`);
+  for (const lead of outcome.leads) writeLine(io.stdout, `  ${lead.leadKey}\n      ${describeFields(lead.properties)}`);
+  writeLine(io.stdout, `\nDead-letter queue (${outcome.deadLetters.length}):`);
+  for (const item of outcome.deadLetters) writeLine(io.stdout, `  ${item.fixture}  ${item.errorCode}  ${item.leadKey}\n      ${item.message}`);
+  writeLine(io.stdout, `\nApprovals waiting (${outcome.approvals.length}):`);
+  for (const item of outcome.approvals) {
+    writeLine(io.stdout, `  ${item.fixture}  ${item.leadKey}  ${item.field}: ${show(item.before)} → ${show(item.proposed)} (from ${item.source})`);
+  }
+  writeLine(io.stdout, `\nLook further: curl ${api.baseUrl}/v1/leads/<leadKey>/audit, ${api.baseUrl}/v1/dlq, ${api.baseUrl}/v1/approvals`);
+  if (refused.length > 0) writeLine(io.stderr, `leadsync demo: ${refused.length} fixture${refused.length === 1 ? ' was' : 's were'} not accepted: ${refused.map((post) => `${post.fixture} (${post.code})`).join(', ')}`);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Every `test/fixtures/<folder>/*.json` whose folder names a configured source (or the preset of one). */
+async function loadFixtures(config: LoadedConfig, io: CliIo): Promise<DemoFixture[]> {
+  let folders: string[];
+  try {
+    folders = (await readdir(FIXTURES_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  } catch (error) {
+    throw new UsageError(`cannot read the demo fixtures in ${FIXTURES_DIR} (${(error as NodeJS.ErrnoException).code ?? 'error'}); run the demo from a checkout of leadsync`, { cause: error });
+  }
+  const fixtures: DemoFixture[] = [];
+  for (const folder of folders) {
+    const source = sourceForFolder(config, folder);
+    if (!source) {
+      writeLine(io.stderr, `leadsync demo: skipping fixtures/${folder}: no source named "${folder}" or using preset "${folder}" in ${config.file}`);
+      continue;
+    }
+    const ingestSource = ingestSourceFor(config, source);
+    const files = (await readdir(join(FIXTURES_DIR, folder))).filter((name) => name.endsWith('.json')).sort();
+    for (const name of files) fixtures.push({ source: ingestSource, name: `${folder}/${name}`, body: await readFile(join(FIXTURES_DIR, folder, name)) });
+  }
+  return fixtures;
+}
+
+function sourceForFolder(config: LoadedConfig, folder: string): RuntimeSource | undefined {
+  return config.sources.get(folder) ?? [...config.sources.values()].find((source) => source.config.preset === folder);
+}
+
+function describePost(post: DemoPost): string {
+  if (post.kind === 'accepted') return `→ ${post.httpStatus} ${post.status} (${post.leadKey})`;
+  return `→ ${post.httpStatus} ${post.code}: ${post.message}`;
+}
+
+function describeFields(properties: Readonly<Record<string, unknown>>): string {
+  const shown = SHOWN_FIELDS.filter((field) => properties[field] !== undefined && properties[field] !== null && properties[field] !== '');
+  return shown.length === 0 ? '(no fields)' : shown.slice(0, 7).map((field) => `${field}=${show(properties[field])}`).join('  ');
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,117 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { backfillEvents, type BackfillSummary } from '../../app/file-backfill.js';
+import type { LoadedConfig } from '../../config/config-loader.js';
+import { openRuntime } from '../../server/runtime.js';
+import { readBackfillFile, backfillFormatOf } from '../backfill-file-reader.js';
+import { startBackfillProgress } from '../backfill-progress.js';
+import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import type { CommandContext } from '../command-context.js';
+import { UsageError } from '../usage-error.js';
+
+export interface IngestOptions {
+  readonly source: string;
+  readonly format?: string;
+  readonly json?: boolean;
+}
+
+/** Registers `leadsync ingest`. */
+export function registerIngestCommand(program: Command, context: CommandContext): void {
+  program
+    .command('ingest')
+    .description('Backfill a trusted local NDJSON or CSV file into the queue (no signatures); a running worker processes it.')
+    .argument('<file>', 'file.ndjson / file.jsonl (one JSON object per line) or file.csv (header row of payload paths, e.g. traits.email)')
+    .requiredOption('--config <file>', 'leadsync.yaml')
+    .requiredOption('--source <name>', 'source the records come from (its mapping reads them)')
+    .option('--format <format>', 'ndjson or csv (default: from the file extension)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, options: IngestOptions & { config: string }) => {
+      context.setExitCode(await ingestCommand(await context.load(options.config), file, options, context.io));
+    });
+}
+
+/**
+ * `leadsync ingest --config F --source S [--format ndjson|csv] [--json] <file>`:
+ * streams a trusted local file into the queue (no signatures), in chunks of
+ * one transaction each. Bad lines are reported on stderr with their line
+ * number and never stop the file. Exit 0 when every line was queued or a
+ * duplicate, 1 when any line was rejected or conflicted.
+ */
+export async function ingestCommand(config: LoadedConfig, file: string, options: IngestOptions, io: CliIo): Promise<ExitCode> {
+  if (!config.sources.has(options.source)) throw new UsageError(`no source "${options.source}" in ${config.file} (sources: ${[...config.sources.keys()].join(', ')})`);
+  const format = backfillFormatOf(file, options.format);
+  const size = await fileSize(file);
+
+  const runtime = openRuntime(config);
+  const source = runtime.sources.get(options.source);
+  if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
+  const reading = readBackfillFile(file, format);
+  let latest: BackfillSummary = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectedByCode: {} };
+  let linesRead = 0;
+  const progress = startBackfillProgress({
+    stream: io.stderr,
+    tty: (io.stderr as { isTTY?: boolean }).isTTY === true,
+    totalBytes: size,
+    sample: () => ({ bytesRead: reading.bytesRead(), lines: Math.max(linesRead, latest.lines), queued: latest.queued, problems: latest.rejected + latest.conflicts }),
+  });
+  const started = performance.now();
+  let summary: BackfillSummary;
+  try {
+    summary = await backfillEvents(source, countLines(reading.records, (line) => (linesRead = line)), runtime.storage.ingest, {
+      now: () => new Date(),
+      onProblem: (problem) => writeLine(io.stderr, `${file}:${problem.line}: ${problem.code}: ${problem.message}`),
+      onProgress: (totals) => (latest = totals),
+    });
+  } finally {
+    progress.stop();
+    await runtime.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  const ok = summary.rejected === 0 && summary.conflicts === 0;
+  if (options.json) {
+    writeJson(io.stdout, { ok, file, source: options.source, format, seconds: Number(seconds.toFixed(3)), ...summary }, true);
+  } else {
+    writeLine(io.stdout, renderSummary(file, options.source, summary, seconds));
+  }
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+async function* countLines<T extends { readonly line: number }>(records: AsyncIterable<T>, onLine: (line: number) => void): AsyncGenerator<T> {
+  let count = 0;
+  for await (const record of records) {
+    count += 1;
+    onLine(count);
+    yield record;
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UsageError(`${file} is not a file`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+function renderSummary(file: string, source: string, summary: BackfillSummary, seconds: number): string {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const rate = seconds > 0 ? Math.round(summary.lines / seconds) : summary.lines;
+  const byCode = Object.entries(summary.rejectedByCode)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([code, n]) => `\n    ${code.padEnd(34)} ${count(n ?? 0)}`)
+    .join('');
+  return [
+    `ingest ${file} → source ${source}: ${count(summary.lines)} lines in ${seconds.toFixed(1)} s (${count(rate)} lines/s)`,
+    `  queued      ${count(summary.queued)}`,
+    `  duplicates  ${count(summary.duplicates)}`,
+    `  conflicts   ${count(summary.conflicts)}`,
+    `  rejected    ${count(summary.rejected)}${byCode}`,
+    summary.queued > 0
+      ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`) processes them.`
+      : 'Nothing new was queued.',
+  ].join('\n');
+}

@@ -1,0 +1,28 @@
+import type { LoadedConfig } from '../config/config-loader.js';
+import { openRuntime, type Runtime } from '../server/runtime.js';
+import { UsageError } from './usage-error.js';
+
+/**
+ * Opens the config's runtime (storage and CRM), runs `work`, and closes the
+ * runtime whatever happens. A runtime the config cannot open (an unsupported
+ * backend, an unusable database path) is a config error: exit 2.
+ */
+export async function withRuntime<T>(config: LoadedConfig, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+  let runtime: Runtime;
+  try {
+    runtime = openRuntime(config);
+  } catch (error) {
+    throw new UsageError(`cannot open the storage and CRM of ${config.file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Who a person's action is recorded as when `--actor` is not given: $USER, else "cli". */
+export function defaultActor(env: Readonly<Record<string, string | undefined>>): string {
+  const user = env['USER']?.trim();
+  return user !== undefined && user !== '' ? user : 'cli';
+}

@@ -1,0 +1,14 @@
+import type { LoadedConfig } from '../config/config-loader.js';
+import { serviceUrl } from '../server/leadsync-api-client.js';
+import { UsageError } from './usage-error.js';
+
+/** The service a client command talks to: `--url`, else `http://<service.host>:<service.port>` of the config. */
+export function serviceAddress(config: LoadedConfig, url: string | undefined): string {
+  return url ?? serviceUrl(config.document.service.host, config.document.service.port);
+}
+
+/** A service that did not answer is a usage problem (exit 2): nothing was sent, the user starts it and retries. */
+export function unreachableError(response: { readonly url: string; readonly reason: string }): UsageError {
+  const hint = response.reason === 'ECONNREFUSED' ? ' — is `npm start` (leadsync serve) running?' : '';
+  return new UsageError(`cannot reach ${response.url} (${response.reason})${hint}`);
+}
