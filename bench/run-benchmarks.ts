@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { reportBackfillBenchmark } from './backfill-rss.js';
 import { runCoreBenchmark } from './core-benchmark.js';
+import { reportPipelineBenchmark } from './pipeline-benchmark.js';
 import { writeBenchmarkSection } from './benchmark-report.js';
 
 const only = process.argv[2];
@@ -23,4 +24,8 @@ if (!only || only === 'core') {
 
 if (!only || only === 'backfill') {
   await reportBackfillBenchmark(Number(process.env['BENCH_BACKFILL_LINES'] ?? 1_000_000));
+}
+
+if (!only || only === 'pipeline') {
+  await reportPipelineBenchmark(Number(process.env['BENCH_PIPELINE_EVENTS'] ?? 10_000), Number(process.env['BENCH_PIPELINE_REPEATS'] ?? 3), Number(process.env['BENCH_KILLS'] ?? 10));
 }

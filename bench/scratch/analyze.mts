@@ -55,9 +55,29 @@ wrap(runtime.storage.jobs, 'claim', 'claim');
 wrap(runtime.storage.ingest, 'getEvent', 'getEvent');
 wrap(runtime.storage.ingest, 'acceptMany', 'acceptMany');
 wrap(runtime.storage.fieldState, 'read', 'fieldState.read');
+function wrapSync<T extends object>(obj: T, method: keyof T & string, label: string): void {
+  const orig = (obj[method] as (...a: unknown[]) => unknown).bind(obj);
+  (obj as Record<string, unknown>)[method] = (...args: unknown[]) => {
+    const t0 = performance.now(); const c0 = process.cpuUsage();
+    try { return orig(...args); } finally {
+      const c = process.cpuUsage(c0); const p = phases.get(label) ?? { ms: 0, cpu: 0, calls: 0, frames: 0 };
+      p.ms += performance.now() - t0; p.cpu += (c.user + c.system) / 1000; p.calls += 1; phases.set(label, p);
+    }
+  };
+}
+if (process.env['FINE'] === '1') {
+  wrapSync(runtime.storage.audit, 'appendInTransaction', '  audit.append');
+  wrapSync(runtime.storage.fieldState, 'upsertInTransaction', '  fieldState.upsert');
+  const outcomes = runtime.storage.outcomes as unknown as Record<string, unknown>;
+  wrapSync(outcomes as object, 'settleOne' as never, '  settleOne');
+}
 
 const source = runtime.sources.get('webform')!;
-const payloads = Array.from({ length: events }, (_, i) => benchPayload(i));
+const original = (i: number) => ({
+  submission_id: `bench-${i}`, submitted_at: '2026-11-20T14:03:11Z', email: `lead${i}@bench-${i % 500}.example.com`, first_name: 'Bench', last_name: `Lead ${i}`,
+  job_title: i % 3 === 0 ? 'VP Marketing' : i % 3 === 1 ? 'Senior Data Engineer' : 'Account Executive', company: `Bench ${i % 500} GmbH`,
+  website: `https://bench-${i % 500}.example.com`, country: i % 2 === 0 ? 'Germany' : 'USA', phone: '+49 30 901820', form: 'Demo Request' });
+const payloads = Array.from({ length: events }, (_, i) => (process.env['DATA'] === 'original' ? original(i) : benchPayload(i)));
 const t0 = performance.now(); const c0 = process.cpuUsage();
 for (let i = 0; i < events; i += 500) {
   const batch: NewEvent[] = [];

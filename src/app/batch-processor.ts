@@ -70,6 +70,19 @@ function recordsOf(item: PreparedJob): string[] {
   return item.prepared.objects.flatMap((object) => (object.status === 'ready' ? [object.leadKey] : []));
 }
 
+/** Records named by more than one of the items. */
+function sharedRecords(items: readonly PreparedJob[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const item of items) {
+    for (const record of recordsOf(item)) {
+      if (seen.has(record)) shared.add(record);
+      else seen.add(record);
+    }
+  }
+  return shared;
+}
+
 function splitByRecord(items: readonly PreparedJob[]): { round: PreparedJob[]; later: PreparedJob[] } {
   const taken = new Set<string>();
   const round: PreparedJob[] = [];
@@ -127,6 +140,7 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
   const views = await readViews(items, deps, failed);
 
   // Plan in job order; each plan moves the views of the records it writes.
+  const shared = sharedRecords(items);
   const plans = new Map<string, EventPlan>();
   const currents = new Map<string, CurrentRecord | null>();
   for (const item of items) {
@@ -138,8 +152,8 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
     }
     const plan = planEvent(item.prepared, currents, context);
     plans.set(item.job.id, plan);
-    // The field state this job's settle will store, so the next plan sees our provenance as a read after the settle would.
-    const fieldState = settlement(plan, item.job, workerId, item.source, new Map(), deps.now()).fieldState ?? [];
+    // The field state this job's settle will store, so a later plan of a shared record sees our provenance as a read after the settle would.
+    const fieldState = recordsOf(item).some((record) => shared.has(record)) ? (settlement(plan, item.job, workerId, item.source, new Map(), deps.now()).fieldState ?? []) : [];
     for (const object of plan.objects) {
       if (object.status !== 'planned') continue;
       views.get(object.leadKey)?.apply(item.job.id, object, fieldState.filter((entry) => entry.leadKey === object.leadKey));

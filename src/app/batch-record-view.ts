@@ -7,6 +7,11 @@ import { currentRecord } from './current-record-reader.js';
 
 type PlannedObject = Extract<ObjectPlan, { status: 'planned' }>;
 
+/** Sets an own property, even one named "__proto__" (assignment would change the prototype instead). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * One CRM record during a batch: what was read before the batch, plus the
  * plans of the batch's jobs applied in job order. Jobs that share a record
@@ -71,12 +76,12 @@ export class BatchRecordView {
       this.properties = { [plan.match.field]: plan.match.value };
     }
     for (const [field, value] of Object.entries(plan.write)) {
-      this.write[field] = value;
+      setOwn(this.write, field, value);
       if (value === null) delete this.properties[field];
-      else this.properties[field] = value;
+      else setOwn(this.properties, field, value);
     }
     for (const entry of fieldState) {
-      this.states[entry.field] = { value: entry.value, appliedAt: entry.appliedAt, confidence: entry.confidence, source: entry.source };
+      setOwn(this.states, entry.field, { value: entry.value, appliedAt: entry.appliedAt, confidence: entry.confidence, source: entry.source });
     }
     const fields = currentRecord(this.recordId ?? '', this.properties, this.states).fields;
     // A record this batch creates has no id yet; plans against it carry recordId null and get the id from the write result.

@@ -25,6 +25,8 @@ export interface BackfillProgressOptions {
 
 /** A running progress display; `stop()` draws the final state and releases the timer. */
 export interface BackfillProgress {
+  /** Writes a line (a bad line's report) without garbling the bar. */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -48,6 +50,8 @@ export function startBackfillProgress(options: BackfillProgressOptions): Backfil
         format: 'ingest |{bar}| {percentage}% | {lines} lines | {rate} lines/s | {problems} problems | ETA {eta_formatted}',
         hideCursor: true,
         etaBuffer: 40,
+        // Problem lines are printed over the bar's line; redraw it on every tick, even unchanged.
+        forceRedraw: true,
       },
       Presets.shades_classic,
     );
@@ -59,6 +63,10 @@ export function startBackfillProgress(options: BackfillProgressOptions): Backfil
     const timer = setInterval(draw, 200);
     timer.unref();
     return {
+      log(text) {
+        // Clear the bar's line and print there; the bar's next tick redraws it below.
+        options.stream.write(`\r\x1b[2K${text}\n`);
+      },
       stop() {
         clearInterval(timer);
         draw();
@@ -81,6 +89,9 @@ export function startBackfillProgress(options: BackfillProgressOptions): Backfil
   const timer = setInterval(line, options.plainEveryMs ?? 2000);
   timer.unref();
   return {
+    log(text) {
+      writeLine(options.stream, text);
+    },
     stop() {
       clearInterval(timer);
     },

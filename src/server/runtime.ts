@@ -25,11 +25,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function openRuntime(config: LoadedConfig): Runtime {
+/** How a process that is not the service opens the runtime. */
+export interface RuntimeOptions {
+  /** SQLite page cache in KiB; `leadsync ingest` keeps it small to keep its memory flat. (Default: the storage adapter's, 64 MiB) */
+  readonly sqliteCacheKiB?: number;
+}
+
+export function openRuntime(config: LoadedConfig, options: RuntimeOptions = {}): Runtime {
   if (config.document.storage.url) throw new Error('storage.url (PostgreSQL) is not supported yet; remove it to use the SQLite file');
   if (config.document.destination.kind !== 'sandbox') throw new Error(`destination.kind ${config.document.destination.kind} is not supported yet; use sandbox`);
 
-  const storage = openSqliteStorage({ file: config.document.storage.file, synchronous: config.document.storage.synchronous });
+  const storage = openSqliteStorage({
+    file: config.document.storage.file,
+    synchronous: config.document.storage.synchronous,
+    ...(options.sqliteCacheKiB === undefined ? {} : { cacheSizeKiB: options.sqliteCacheKiB }),
+  });
   const crm = new SandboxCrmDestination(storage.database, { schema: config.schema });
   const contexts = new Map<string, PlanContext>();
   const sources = new Map<string, IngestSource>();

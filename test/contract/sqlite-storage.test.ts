@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { loadMigrations, migrate } from '../../src/adapters/sqlite/sqlite-migrator.js';
 import { openSqliteStorage, type SqliteStorage, type SqliteStorageOptions } from '../../src/adapters/sqlite/sqlite-storage.js';
 import { approvalStoreContract } from './approval-store.contract.js';
 import { auditStoreContract } from './audit-store.contract.js';
@@ -107,11 +108,47 @@ describe('SQLite storage', () => {
       const reopened = openSqliteStorage({ file: storage.file, synchronous: 'normal' });
       try {
         const versions = reopened.database.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
-        expect(versions.map((row) => row.version)).toEqual([1]);
+        expect(versions.map((row) => row.version)).toEqual([1, 2]);
         expect((await reopened.ingest.getEvent(accepted.eventId))?.leadKey).toBe('webform:lead-1');
       } finally {
         await reopened.close();
       }
+    });
+
+    it('migration 2 moves per-field state rows of a version-1 database into one row per lead and object', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const file = join(directory, 'leadsync.db');
+      const v1 = new Database(file);
+      migrate(v1, loadMigrations().slice(0, 1));
+      v1.exec(`INSERT INTO field_state (lead_key, object, field, value_json, applied_at, confidence, source) VALUES
+        ('contacts:ada@example.com', 'contacts', 'jobtitle', '"CTO"', '2026-01-01T00:00:00.000Z', 0.9, 'webform'),
+        ('contacts:ada@example.com', 'contacts', 'tags', '["a","b"]', '2026-01-02T00:00:00.000Z', 1, 'clearbit'),
+        ('contacts:ada@example.com', 'contacts', 'phone', 'null', '2026-01-01T00:00:00.000Z', 0.5, 'webform'),
+        ('contacts:ada@example.com', 'companies', 'name', '"Acme"', '2026-01-01T00:00:00.000Z', 0.8, 'webform'),
+        ('contacts:bob@example.com', 'contacts', 'employees', '250', '2026-01-03T00:00:00.000Z', 0.7, 'pdl')`);
+      v1.close();
+      const storage = openSqliteStorage({ file, synchronous: 'normal' });
+      try {
+        expect(await storage.fieldState.read('contacts:ada@example.com', 'contacts')).toEqual({
+          jobtitle: { value: 'CTO', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source: 'webform' },
+          tags: { value: ['a', 'b'], appliedAt: '2026-01-02T00:00:00.000Z', confidence: 1, source: 'clearbit' },
+          phone: { value: null, appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.5, source: 'webform' },
+        });
+        expect(await storage.fieldState.read('contacts:ada@example.com', 'companies')).toEqual({ name: { value: 'Acme', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.8, source: 'webform' } });
+        expect(await storage.fieldState.read('contacts:bob@example.com', 'contacts')).toEqual({ employees: { value: 250, appliedAt: '2026-01-03T00:00:00.000Z', confidence: 0.7, source: 'pdl' } });
+      } finally {
+        await storage.close();
+        rmSync(directory, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps a field named like an Object.prototype member as a field', async () => {
+      const storage = tempDatabase();
+      const state = { leadKey: 'webform:lead-1', object: 'contact', value: 'x', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 1, source: 'webform' };
+      await storage.outcomes.settle({ audit: [], fieldState: [{ ...state, field: '__proto__' }, { ...state, field: 'constructor' }] });
+      const read = await storage.fieldState.read('webform:lead-1', 'contact');
+      expect(Object.keys(read).sort()).toEqual(['__proto__', 'constructor']);
+      expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
     });
 
     it('refuses a database migrated by a newer leadsync', async () => {

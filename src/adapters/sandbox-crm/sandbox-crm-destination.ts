@@ -163,7 +163,8 @@ export class SandboxCrmDestination implements CrmDestination {
           if (json !== undefined) moves.claim.push({ field, valueJson: json });
         }
         if (value === null) delete fields[field];
-        else fields[field] = { v: value, at: now, by: this.writer };
+        // defineProperty, not assignment: a field named "__proto__" must stay a field.
+        else Object.defineProperty(fields, field, { value: { v: value, at: now, by: this.writer }, enumerable: true, writable: true, configurable: true });
         changed = true;
       }
       for (const claim of moves.claim) {

@@ -8,7 +8,6 @@ import {
   type AuditRecord,
   type ChainVerification,
 } from '../../core/audit/audit-record-types.js';
-import { canonicalJson } from '../../core/hashing/canonical-json.js';
 import type { AuditQuery, AuditStore } from '../../ports/audit-store.js';
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
@@ -135,9 +134,11 @@ export class SqliteAuditStore implements AuditStore {
     const ids: string[] = [];
     for (const draft of drafts) {
       const record = sealAuditRecord(draft, { id: formatId(nextId), prevHash });
+      // Plain JSON.stringify is enough for storage: verify hashes the parsed value in
+      // canonical form, and sealing already refused anything JSON cannot carry.
       this.insertRow.run(
         nextId, record.time, record.leadKey, record.source, record.eventId, record.idempotencyKey, record.payloadHash,
-        record.mappingVersion, record.schemaVersion, record.object, canonicalJson(record.changes), record.actor.kind,
+        record.mappingVersion, record.schemaVersion, record.object, JSON.stringify(record.changes), record.actor.kind,
         record.actor.name, record.outcome, record.attempt, record.errorCode, record.errorTrace, record.crmRecordId,
         record.prevHash, record.rowHash,
       );

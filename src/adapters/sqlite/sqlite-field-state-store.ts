@@ -1,59 +1,71 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FieldStateEntry, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
 import { promised } from './sqlite-async-bridge.js';
-import { decodeFieldValue, encodeFieldValue } from './sqlite-column-codecs.js';
 
-interface FieldStateRow {
-  field: string;
-  value_json: string;
-  applied_at: string;
-  confidence: number;
-  source: string;
+type StoredFields = Record<string, FieldStateEntry>;
+
+function checkUpdate(update: FieldStateUpdate): void {
+  if (!(update.confidence >= 0 && update.confidence <= 1)) {
+    throw new RangeError(`field state ${update.object}.${update.field}: confidence must be within 0..1, got ${update.confidence}`);
+  }
+  // JSON would store NaN and Infinity as null; refuse them instead.
+  if (typeof update.value === 'number' && !Number.isFinite(update.value)) {
+    throw new TypeError(`field state ${update.object}.${update.field}: non-finite number ${String(update.value)}`);
+  }
 }
 
-/** Per-lead per-field state on SQLite; written only by the job outcome store. */
+/**
+ * Per-lead per-field state on SQLite, one JSON row per lead and CRM object
+ * (migration 002): the planner reads a record's fields together and a settle
+ * writes them together. Written only by the job outcome and approval stores.
+ */
 export class SqliteFieldStateStore implements FieldStateStore {
-  private readonly selectFields: BetterSqlite3.Statement<[string, string], FieldStateRow>;
-  private readonly upsertField: BetterSqlite3.Statement<[string, string, string, string, string, number, string]>;
+  private readonly selectRow: BetterSqlite3.Statement<[string, string], { fields_json: string }>;
+  private readonly upsertRow: BetterSqlite3.Statement<[string, string, string]>;
 
   constructor(db: BetterSqlite3.Database) {
-    this.selectFields = db.prepare(
-      'SELECT field, value_json, applied_at, confidence, source FROM field_state WHERE lead_key = ? AND object = ?',
-    );
-    this.upsertField = db.prepare(
-      `INSERT INTO field_state (lead_key, object, field, value_json, applied_at, confidence, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (lead_key, object, field) DO UPDATE SET
-         value_json = excluded.value_json, applied_at = excluded.applied_at,
-         confidence = excluded.confidence, source = excluded.source`,
+    this.selectRow = db.prepare('SELECT fields_json FROM field_state WHERE lead_key = ? AND object = ?');
+    this.upsertRow = db.prepare(
+      `INSERT INTO field_state (lead_key, object, fields_json) VALUES (?, ?, ?)
+       ON CONFLICT (lead_key, object) DO UPDATE SET fields_json = excluded.fields_json`,
     );
   }
 
   /**
    * Stores the given states as they are: whether a change is newer is the
-   * merge planner's call, made before the write. Call inside the caller's
-   * write transaction.
+   * merge planner's call, made before the write. Later updates of a field win.
+   * Call inside the caller's write transaction.
    */
   upsertInTransaction(updates: readonly FieldStateUpdate[]): void {
+    updates.forEach(checkUpdate);
+    const byRecord = new Map<string, FieldStateUpdate[]>();
     for (const update of updates) {
-      if (!(update.confidence >= 0 && update.confidence <= 1)) {
-        throw new RangeError(`field state ${update.object}.${update.field}: confidence must be within 0..1, got ${update.confidence}`);
+      const key = `${update.leadKey}\u0000${update.object}`;
+      const list = byRecord.get(key);
+      if (list === undefined) byRecord.set(key, [update]);
+      else list.push(update);
+    }
+    for (const list of byRecord.values()) {
+      const [first] = list;
+      if (first === undefined) continue;
+      const row = this.selectRow.get(first.leadKey, first.object);
+      const fields = row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
+      for (const update of list) {
+        // defineProperty, not assignment: a field named "__proto__" must stay a field.
+        Object.defineProperty(fields, update.field, {
+          value: { value: update.value, appliedAt: update.appliedAt, confidence: update.confidence, source: update.source },
+          enumerable: true, writable: true, configurable: true,
+        });
       }
-      this.upsertField.run(
-        update.leadKey, update.object, update.field, encodeFieldValue(update.value), update.appliedAt, update.confidence, update.source,
-      );
+      this.upsertRow.run(first.leadKey, first.object, JSON.stringify(fields));
     }
   }
 
   read(leadKey: string, object: string): Promise<Readonly<Record<string, FieldStateEntry>>> {
     return promised(() => {
-      // fromEntries defines own properties, so a field named like an Object.prototype member stays data.
-      return Object.fromEntries(
-        this.selectFields.all(leadKey, object).map((row): [string, FieldStateEntry] => [
-          row.field,
-          { value: decodeFieldValue(row.value_json), appliedAt: row.applied_at, confidence: row.confidence, source: row.source },
-        ]),
-      );
+      const row = this.selectRow.get(leadKey, object);
+      // JSON.parse defines own properties, so a field named like an Object.prototype member stays data.
+      return row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
     });
   }
 }

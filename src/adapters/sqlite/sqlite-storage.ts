@@ -37,6 +37,11 @@ export interface SqliteStorageOptions {
   readonly synchronous?: SynchronousMode;
   /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. (Default: 5000) */
   readonly busyTimeoutMs?: number;
+  /**
+   * Page cache of this connection in KiB. A process that only appends events
+   * (`leadsync ingest`) needs little and keeps its memory small with less. (Default: 65536)
+   */
+  readonly cacheSizeKiB?: number;
 }
 
 /** Every storage port over one SQLite connection. */
@@ -72,7 +77,7 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
     db.pragma('foreign_keys = ON');
     // 64 MiB of page cache (SQLite's default is 2 MiB): the audit indexes of a
     // million-row log stay in memory, so appends do not thrash the disk.
-    db.pragma('cache_size = -65536');
+    db.pragma(`cache_size = -${Math.max(1, Math.floor(options.cacheSizeKiB ?? 65536))}`);
     migrate(db, loadMigrations());
   } catch (error) {
     db.close();

@@ -42,9 +42,9 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
   const format = backfillFormatOf(file, options.format);
   const size = await fileSize(file);
 
-  const runtime = openRuntime(config);
-  const source = runtime.sources.get(options.source);
-  if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
+  // Appending events needs little page cache; 8 MiB instead of 64 keeps the
+  // process well under 200 MB RSS on a million-line file (docs/BENCHMARKS.md).
+  const runtime = openRuntime(config, { sqliteCacheKiB: 8192 });
   const reading = readBackfillFile(file, format);
   let latest: BackfillSummary = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectedByCode: {} };
   let linesRead = 0;
@@ -57,9 +57,11 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
   const started = performance.now();
   let summary: BackfillSummary;
   try {
+    const source = runtime.sources.get(options.source);
+    if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
     summary = await backfillEvents(source, countLines(reading.records, (line) => (linesRead = line)), runtime.storage.ingest, {
       now: () => new Date(),
-      onProblem: (problem) => writeLine(io.stderr, `${file}:${problem.line}: ${problem.code}: ${problem.message}`),
+      onProblem: (problem) => progress.log(`${file}:${problem.line}: ${problem.code}: ${problem.message}`),
       onProgress: (totals) => (latest = totals),
     });
   } finally {

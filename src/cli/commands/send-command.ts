@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/config-loader.js';
 import { LeadsyncApiClient } from '../../server/leadsync-api-client.js';
-import { EXIT, readAll, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { serviceAddress, unreachableError } from '../service-address.js';
 import { UsageError } from '../usage-error.js';
@@ -37,7 +37,7 @@ export function registerSendCommand(program: Command, context: CommandContext): 
 export async function sendCommand(config: LoadedConfig, payloadFile: string, options: SendOptions, io: CliIo): Promise<ExitCode> {
   const source = config.sources.get(options.source);
   if (!source) throw new UsageError(`no source "${options.source}" in ${config.file} (sources: ${[...config.sources.keys()].join(', ')})`);
-  const body = payloadFile === '-' ? Buffer.from(await readAll(io.stdin)) : await readBytes(payloadFile);
+  const body = payloadFile === '-' ? await readStdinBytes(io) : await readBytes(payloadFile);
   try {
     JSON.parse(body.toString('utf8'));
   } catch (error) {
@@ -72,4 +72,11 @@ async function readBytes(file: string): Promise<Buffer> {
   } catch (error) {
     throw new UsageError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
+}
+
+/** Stdin as raw bytes: the signature covers exactly what is sent, so nothing is decoded and re-encoded. */
+async function readStdinBytes(io: CliIo): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
 }

@@ -7,24 +7,39 @@ import { sha256Hex } from './sha256.js';
  * dropped. Non-finite numbers are refused because JSON cannot carry them.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
+  // Loops and string concatenation rather than map/filter/join: this runs for
+  // every payload hash and every audit row, and the array helpers allocated
+  // most of its time away.
   switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${String(value)}`);
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
-    case 'string':
-      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object': {
+      if (value === null) return 'null';
       if (Array.isArray(value)) {
-        return `[${value.map((item: unknown) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+        let out = '[';
+        for (let index = 0; index < value.length; index += 1) {
+          const item: unknown = value[index];
+          if (index > 0) out += ',';
+          out += item === undefined ? 'null' : canonicalJson(item);
+        }
+        return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort();
-      return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+      // Default sort compares UTF-16 code units, as JCS orders keys.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        if (out.length > 1) out += ',';
+        out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`);

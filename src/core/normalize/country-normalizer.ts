@@ -161,15 +161,15 @@ function validCode(code: string, where: string, known: ReadonlySet<string>): str
 }
 
 // Names -> codes from the package data and COUNTRY_ALIASES: the same for every config, so built once per process.
-let builtInTable: CountryKeyTable | undefined;
+let builtIn: { table: CountryKeyTable; names: Map<string, string> } | undefined;
 
-function buildBuiltInTable(): CountryKeyTable {
+function buildBuiltIn(): { table: CountryKeyTable; names: Map<string, string> } {
   const table = new CountryKeyTable();
   table.addSource(Object.entries(COUNTRY_ALIASES));
   table.addSource((isoCodes as readonly (readonly string[])[]).flatMap(([alpha2, alpha3]) => [[alpha2, alpha2] as const, [alpha3, alpha2] as const]) as [string, string][]);
   table.addSource(localeNames(LOCALE_FILES.en, englishVariants));
   table.addSource(NAME_LOCALES.filter((locale) => locale !== 'en').flatMap((locale) => [...localeNames(LOCALE_FILES[locale], (name) => [name])]));
-  return table;
+  return { table, names: table.typedNames() };
 }
 
 /** Creates the country normalizer with the config's aliases and region overrides compiled in. */
@@ -184,8 +184,7 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
     regionOf.set(validCode(code, 'normalizers.country.regions', known), region);
   }
 
-  const builtIn = (builtInTable ??= buildBuiltInTable());
-  const builtInNames = builtIn.typedNames();
+  const { table: builtInTable, names: builtInNames } = (builtIn ??= buildBuiltIn());
   // Config aliases win over every built-in name, so they are a table of their own, looked up first.
   const custom = new CountryKeyTable();
   const clashes = custom.addSource(Object.entries(overrides.aliases ?? {}).map(([alias, code]) => [alias, validCode(code, `normalizers.country.aliases.${alias}`, known)] as const));
@@ -207,9 +206,9 @@ export function createCountryNormalizer(overrides: NormalizerOverrides['country'
     const lower = value.toLowerCase();
     if (hasCustom) {
       const key = countryKey(value);
-      return customNames.get(lower) ?? custom.get(key) ?? builtInNames.get(lower) ?? builtIn.get(key);
+      return customNames.get(lower) ?? custom.get(key) ?? builtInNames.get(lower) ?? builtInTable.get(key);
     }
-    return builtInNames.get(lower) ?? builtIn.get(countryKey(value));
+    return builtInNames.get(lower) ?? builtInTable.get(countryKey(value));
   };
 
   return (value: string): NormalizeResult<CountryValue> => {

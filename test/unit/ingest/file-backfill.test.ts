@@ -23,8 +23,9 @@ afterEach(async () => {
 
 const lead = (email: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ email, submitted_at: '2026-11-20T10:00:00Z', first_name: 'Ann', ...extra });
 
+// An async source, as the file readers are: records arrive one await at a time.
 async function* recordsOf(records: readonly BackfillRecord[]): AsyncGenerator<BackfillRecord> {
-  for (const record of records) yield record;
+  for (const record of records) yield await Promise.resolve(record);
 }
 
 async function run(records: readonly BackfillRecord[], chunkSize: number): Promise<{ summary: BackfillSummary; problems: BackfillProblem[]; progress: BackfillSummary[] }> {

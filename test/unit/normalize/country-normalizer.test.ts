@@ -258,14 +258,20 @@ describe('country: properties', () => {
     );
   });
 
-  it('ignores case, accents-free spelling and dots between letters', () => {
+  it('ignores case and accents', () => {
+    // Messages quote the input, so compare what was decided.
+    const decided = (value: string): unknown => {
+      const result = country(value);
+      return result.ok ? result.value : result.code;
+    };
     fc.assert(
       fc.property(names, (value) => {
-        const first = country(value);
-        expect(country(value.toUpperCase())).toEqual(first);
-        expect(country(value.toLowerCase())).toEqual(first);
-        expect(country(value.normalize('NFD').replace(/[\u0300-\u036f]/g, ''))).toEqual(first);
+        const first = decided(value);
+        expect(decided(value.toUpperCase())).toEqual(first);
+        expect(decided(value.toLowerCase())).toEqual(first);
+        expect(decided(value.normalize('NFD').replace(/[\u0300-\u036f]/g, ''))).toEqual(first);
       }),
+      { numRuns: 1000 },
     );
   });
 

@@ -1,0 +1,2 @@
+import { runKillDurabilityTest } from '../kill-durability-benchmark.js';
+console.log(await runKillDurabilityTest('normal', 3));
