@@ -2,7 +2,7 @@
 // process while its resident set size is sampled from /proc every 100 ms.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { writeBenchmarkSection } from './benchmark-report.js';
@@ -67,6 +67,8 @@ export interface BackfillBenchResult {
   readonly seconds: number;
   readonly linesPerSecond: number;
   readonly peakRssMb: number;
+  /** 1-minute load average at the start and the end: the rate depends on what else runs. */
+  readonly load: readonly [number, number];
   readonly summary: Record<string, unknown>;
 }
 
@@ -86,6 +88,7 @@ export async function runBackfillBenchmark(lines: number): Promise<BackfillBench
         .replace('synchronous: full', 'synchronous: normal'),
     );
 
+    const loadAtStart = loadavg()[0] ?? 0;
     const started = performance.now();
     const child = spawn(process.execPath, ['bin/leadsync.js', 'ingest', '--json', '--config', config, '--source', 'webform', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -101,7 +104,7 @@ export async function runBackfillBenchmark(lines: number): Promise<BackfillBench
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`leadsync ingest exited ${code}: ${stdout}`);
     const summary = JSON.parse(stdout) as Record<string, unknown>;
-    return { lines, fileMb, seconds, linesPerSecond: lines / seconds, peakRssMb: peakKiB / 1024, summary };
+    return { lines, fileMb, seconds, linesPerSecond: lines / seconds, peakRssMb: peakKiB / 1024, load: [loadAtStart, loadavg()[0] ?? 0], summary };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -119,6 +122,8 @@ export async function reportBackfillBenchmark(lines: number): Promise<void> {
     '| lines | file | total time | lines/s | peak RSS | queued | rejected |',
     '|---|---|---|---|---|---|---|',
     `| ${count(result.lines)} | ${result.fileMb.toFixed(0)} MB | ${result.seconds.toFixed(1)} s | ${count(result.linesPerSecond)} | ${result.peakRssMb.toFixed(0)} MB | ${count(Number(result.summary['queued']))} | ${count(Number(result.summary['rejected']))} |`,
+    '',
+    `1-minute load average ${result.load[0].toFixed(1)} at the start, ${result.load[1].toFixed(1)} at the end, on ${cpus().length} cores: lines/s falls with other work on the machine; peak RSS hardly does.`,
     '',
     'Target: peak RSS < 200 MB at any file size (the file is streamed; one chunk of events is held at a time).',
   ].join('\n');

@@ -38,6 +38,7 @@ export interface ApprovalWrite {
   readonly after: FieldValue;
 }
 
+/** What an approval did (or, dry run, would do), or why it was refused. */
 export type ApproveOutcome =
   | { readonly status: 'approved'; readonly item: ApprovalItem; readonly write: ApprovalWrite; readonly recordId: string; readonly auditIds: readonly string[] }
   /** Dry run: the item is pending, not stale, and this write would be made. */
@@ -50,12 +51,14 @@ export type ApproveOutcome =
   /** The CRM could not be read or refused the write; nothing was marked. */
   | { readonly status: 'cannot_write'; readonly item: ApprovalItem; readonly code: ErrorCode; readonly message: string; readonly retryable: boolean };
 
+/** What a rejection did (or, dry run, would do). */
 export type RejectOutcome =
   | { readonly status: 'rejected'; readonly item: ApprovalItem; readonly auditIds: readonly string[] }
   | { readonly status: 'dry_run'; readonly item: ApprovalItem }
   | { readonly status: 'not_found'; readonly id: string }
   | { readonly status: 'not_pending'; readonly item: ApprovalItem };
 
+/** One page of approval items. */
 export interface ApprovalListing {
   readonly items: readonly ApprovalItem[];
   readonly nextCursor: string | null;
@@ -94,10 +97,8 @@ export async function listApprovals(deps: ApprovalActionDeps, query: ApprovalQue
  * decision's entry is the one on record.
  */
 export async function approveApproval(deps: ApprovalActionDeps, id: string, actor: string, options: ActionOptions = {}): Promise<ApproveOutcome> {
-  await expireApprovals(deps);
-  const item = await deps.storage.approvals.get(id);
-  if (item === undefined) return { status: 'not_found', id };
-  if (item.status !== 'pending') return { status: 'not_pending', item };
+  const item = await pendingItem(deps, id, options);
+  if (item.status !== 'pending') return item;
 
   const check = await checkStillValid(deps, item);
   if (check.status !== 'valid') return check;
@@ -137,10 +138,8 @@ export async function approveApproval(deps: ApprovalActionDeps, id: string, acto
 
 /** Rejects one item and audits `rejected` with the person as actor. The CRM is not touched. */
 export async function rejectApproval(deps: ApprovalActionDeps, id: string, actor: string, options: ActionOptions = {}): Promise<RejectOutcome> {
-  await expireApprovals(deps);
-  const item = await deps.storage.approvals.get(id);
-  if (item === undefined) return { status: 'not_found', id };
-  if (item.status !== 'pending') return { status: 'not_pending', item };
+  const item = await pendingItem(deps, id, options);
+  if (item.status !== 'pending') return item;
   if (options.dryRun === true) return { status: 'dry_run', item };
 
   const now = deps.now();
@@ -167,6 +166,27 @@ export async function rejectApproval(deps: ApprovalActionDeps, id: string, actor
     case 'decided':
       return { status: 'rejected', item: decided.item, auditIds: decided.auditIds };
   }
+}
+
+/**
+ * The item if it is still pending, after expiring overdue items. A dry run
+ * expires nothing: it reports an overdue item as the expired item a real
+ * run would find.
+ */
+async function pendingItem(
+  deps: ApprovalActionDeps,
+  id: string,
+  options: ActionOptions,
+): Promise<Extract<ApprovalItem, { status: 'pending' }> | { readonly status: 'not_found'; readonly id: string } | { readonly status: 'not_pending'; readonly item: ApprovalItem }> {
+  if (options.dryRun !== true) await expireApprovals(deps);
+  const item = await deps.storage.approvals.get(id);
+  if (item === undefined) return { status: 'not_found', id };
+  if (item.status !== 'pending') return { status: 'not_pending', item };
+  const now = deps.now();
+  if (options.dryRun === true && item.createdAt.getTime() < now.getTime() - deps.expireAfterDays * DAY_MS) {
+    return { status: 'not_pending', item: { ...item, status: 'expired', decidedAt: now } };
+  }
+  return item;
 }
 
 type ValidityCheck =

@@ -20,6 +20,7 @@ export interface FieldHistoryEntry {
   readonly eventId: string | null;
 }
 
+/** Every change of one field of a lead. */
 export interface FieldHistory {
   readonly field: string;
   /** Oldest first. */

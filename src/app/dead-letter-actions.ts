@@ -26,6 +26,7 @@ export interface DeadLetterActionDeps {
 export const DEAD_LETTER_LIST_STATUSES = [...DEAD_LETTER_STATUSES, 'all'] as const;
 export type DeadLetterListStatus = (typeof DEAD_LETTER_LIST_STATUSES)[number];
 
+/** Filters and paging of a DLQ listing. */
 export interface DeadLetterListQuery extends PageRequest {
   /** (Default: `open`) */
   readonly status?: DeadLetterListStatus;
@@ -33,6 +34,7 @@ export interface DeadLetterListQuery extends PageRequest {
   readonly source?: string;
 }
 
+/** One page of DLQ items with the per-code counts. */
 export interface DeadLetterListing {
   /** Counts per error code for the listed status (all codes and sources), largest first. */
   readonly groups: readonly DeadLetterGroup[];
@@ -66,6 +68,7 @@ export interface DeadLetterAuditLine {
   readonly attempt: number;
 }
 
+/** One item with its event summary and audit lines, or why there is none. */
 export type ShowDeadLetterResult =
   | { readonly status: 'found'; readonly item: DeadLetterItem; readonly event: DeadLetterEventSummary | null; readonly history: readonly DeadLetterAuditLine[] }
   | { readonly status: 'not_found'; readonly id: string };
@@ -79,6 +82,7 @@ export type ReplayPreview =
   | { readonly status: 'planned'; readonly resolves: boolean; readonly plan: EventPlan }
   | { readonly status: 'cannot_plan'; readonly code: ErrorCode; readonly message: string };
 
+/** What a replay did (or, dry run, would do). */
 export type ReplayOutcome =
   | { readonly status: 'replayed'; readonly item: DeadLetterItem; readonly jobId: string; readonly auditIds: readonly string[] }
   | { readonly status: 'dry_run'; readonly item: DeadLetterItem; readonly preview: ReplayPreview }
@@ -86,6 +90,7 @@ export type ReplayOutcome =
   /** Already replayed or discarded; nothing changed. */
   | { readonly status: 'not_open'; readonly item: DeadLetterItem };
 
+/** What a discard did (or, dry run, would do). */
 export type DiscardOutcome =
   | { readonly status: 'discarded'; readonly item: DeadLetterItem; readonly auditIds: readonly string[] }
   /** Dry run: the item is open and would be discarded. */
@@ -93,17 +98,20 @@ export type DiscardOutcome =
   | { readonly status: 'not_found'; readonly id: string }
   | { readonly status: 'not_open'; readonly item: DeadLetterItem };
 
+/** Options of a person's action on an item. */
 export interface ActionOptions {
   /** Report what would happen and change nothing. (Default: false) */
   readonly dryRun?: boolean;
 }
 
+/** Which open items a bulk replay takes. */
 export interface ReplayAllRequest {
   readonly code: ErrorCode;
   /** Only items of this source. (Default: every source) */
   readonly source?: string;
 }
 
+/** One outcome per item of a bulk replay. */
 export interface ReplayAllResult {
   readonly code: ErrorCode;
   readonly source: string | null;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { Presets, SingleBar } from 'cli-progress';
+import { MultiBar, Presets } from 'cli-progress';
 import { writeLine } from './cli-io.js';
 
 /** How far a backfill has got. */
@@ -44,18 +44,19 @@ export function startBackfillProgress(options: BackfillProgressOptions): Backfil
   };
 
   if (options.tty) {
-    const bar = new SingleBar(
+    // A MultiBar, even for one bar: it prints log lines above the bar and moves
+    // the cursor relatively, where a SingleBar restores a saved screen position
+    // and would write the summary over the problems printed meanwhile.
+    const bars = new MultiBar(
       {
         stream: options.stream,
         format: 'ingest |{bar}| {percentage}% | {lines} lines | {rate} lines/s | {problems} problems | ETA {eta_formatted}',
         hideCursor: true,
         etaBuffer: 40,
-        // Problem lines are printed over the bar's line; redraw it on every tick, even unchanged.
-        forceRedraw: true,
       },
       Presets.shades_classic,
     );
-    bar.start(Math.max(options.totalBytes, 1), 0, { lines: 0, rate: 0, problems: 0 });
+    const bar = bars.create(Math.max(options.totalBytes, 1), 0, { lines: 0, rate: 0, problems: 0 });
     const draw = (): void => {
       const sample = options.sample();
       bar.update(sample.bytesRead, { lines: sample.lines.toLocaleString('en-US'), rate: rate(sample.lines).toLocaleString('en-US'), problems: sample.problems });
@@ -64,13 +65,14 @@ export function startBackfillProgress(options: BackfillProgressOptions): Backfil
     timer.unref();
     return {
       log(text) {
-        // Clear the bar's line and print there; the bar's next tick redraws it below.
-        options.stream.write(`\r\x1b[2K${text}\n`);
+        bars.log(`${text}\n`);
       },
       stop() {
         clearInterval(timer);
         draw();
-        bar.stop();
+        // Flushes the log lines still waiting for the next tick, then the final bar.
+        bars.update();
+        bars.stop();
       },
     };
   }

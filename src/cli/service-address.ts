@@ -4,7 +4,11 @@ import { UsageError } from './usage-error.js';
 
 /** The service a client command talks to: `--url`, else `http://<service.host>:<service.port>` of the config. */
 export function serviceAddress(config: LoadedConfig, url: string | undefined): string {
-  return url ?? serviceUrl(config.document.service.host, config.document.service.port);
+  if (url === undefined) return serviceUrl(config.document.service.host, config.document.service.port);
+  if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+    throw new UsageError(`--url must be an http(s) URL such as http://127.0.0.1:8080, not "${url}"`);
+  }
+  return url;
 }
 
 /** A service that did not answer is a usage problem (exit 2): nothing was sent, the user starts it and retries. */

@@ -56,6 +56,7 @@ const actorHeaders = {
   properties: { [ACTOR_HEADER]: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'Who is acting; recorded as the audit actor.' } },
 } as const;
 
+/** A DLQ item; resolution fields only on resolved items. */
 export const deadLetterItemSchema = {
   type: 'object',
   required: ['id', 'eventId', 'jobId', 'source', 'leadKey', 'errorCode', 'message', 'trace', 'attempts', 'createdAt', 'status'],
@@ -123,6 +124,7 @@ const replayOutcome = {
 
 const withItem = (item: object): object => ({ ...errorBodySchema, properties: { ...errorBodySchema.properties, item } });
 
+/** An approval item; decision fields only on decided or expired items. */
 export const approvalItemSchema = {
   type: 'object',
   required: ['id', 'leadKey', 'object', 'field', 'before', 'proposed', 'confidence', 'reason', 'source', 'sourceUpdatedAt', 'eventId', 'createdAt', 'status'],
@@ -161,6 +163,7 @@ const approvalError = {
   },
 } as const;
 
+/** A sealed audit row, hashes included. */
 export const auditRecordSchema = {
   type: 'object',
   required: ['id', 'time', 'leadKey', 'changes', 'actor', 'outcome', 'attempt', 'prevHash', 'rowHash'],

@@ -16,6 +16,7 @@ import { operatorDeps } from './operator-deps.js';
 import { ACTOR_HEADER, operatorSchemas as schemas } from './operator-route-schemas.js';
 import type { Runtime } from './runtime.js';
 
+/** What the operator routes need besides the runtime. */
 export interface OperatorRouteDeps {
   /** Time of decisions, replays and expiry. */
   readonly now: () => Date;

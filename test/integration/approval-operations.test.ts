@@ -144,6 +144,9 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
     const fifteenDaysAgo = new Date(Date.now() - 15 * 86_400_000);
     const id = await proposeOwner(runtime, undefined, fifteenDaysAgo);
     expect(await runtime.storage.approvals.get(id)).toMatchObject({ status: 'pending', createdAt: fifteenDaysAgo });
+    // A dry run reports what a real decision would find, and expires nothing itself.
+    expect(await post(app, `/v1/approvals/${id}/approve?dryRun=true`)).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_PENDING', item: { status: 'expired' } } });
+    expect(await runtime.storage.approvals.get(id)).toMatchObject({ status: 'pending' });
 
     const listed = (await app.inject({ method: 'GET', url: '/v1/approvals' })).json<{ items: unknown[]; expired: number }>();
     expect(listed).toMatchObject({ items: [], expired: 1 });

@@ -24,7 +24,7 @@ function writeConfig(): string {
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   const config = readFileSync('examples/leadsync.yaml', 'utf8')
     .replace('  file: ./data/leadsync.db', `  file: ${join(dir, 'leadsync.db')}`)
-    .replace(/    signature:\n      scheme: standard-webhooks\n      secrets: \[[^\]]*\]\n/, '    signature: { scheme: none }\n')
+    .replace(/ {4}signature:\n {6}scheme: standard-webhooks\n {6}secrets: \[[^\]]*\]\n/, '    signature: { scheme: none }\n')
     .replace('  visibilityTimeoutMs: 30000', '  visibilityTimeoutMs: 1000');
   writeFileSync(join(dir, 'leadsync.yaml'), config);
   return join(dir, 'leadsync.yaml');

@@ -113,7 +113,7 @@ function renderSummary(file: string, source: string, summary: BackfillSummary, s
     `  conflicts   ${count(summary.conflicts)}`,
     `  rejected    ${count(summary.rejected)}${byCode}`,
     summary.queued > 0
-      ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`) processes them.`
+      ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`, or \`leadsync worker\`) processes them.`
       : 'Nothing new was queued.',
   ].join('\n');
 }
