@@ -21,6 +21,8 @@ export interface HttpBenchResult {
   readonly p95Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** Failed requests by HTTP status or network error code. */
+  readonly failures: Readonly<Record<string, number>>;
 }
 
 function startServer(configFile: string): Promise<{ process: ChildProcess; url: string }> {
@@ -49,6 +51,7 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
   const latencies: number[] = [];
   let accepted = 0;
   let failed = 0;
+  const failures = new Map<string, number>();
   try {
     const total = rate * seconds;
     const started = performance.now();
@@ -71,10 +74,15 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
             await response.arrayBuffer();
             latencies.push(performance.now() - sentAt);
             if (response.status === 202) accepted += 1;
-            else failed += 1;
+            else {
+              failed += 1;
+              failures.set(String(response.status), (failures.get(String(response.status)) ?? 0) + 1);
+            }
           },
-          () => {
+          (error: unknown) => {
             failed += 1;
+            const key = error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : 'error';
+            failures.set(key, (failures.get(key) ?? 0) + 1);
           },
         ),
       );
@@ -87,5 +95,5 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0 };
+  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures) };
 }

@@ -1,6 +1,6 @@
 /** Processing lanes: `realtime` (one small CRM call, at once) and `batch` (coalesced, CRM batch APIs). */
-export const LANES = ['realtime', 'batch'] as const;
-export type Lane = (typeof LANES)[number];
+export { LANES, type Lane } from '../core/mapping/mapping-types.js';
+import type { Lane } from '../core/mapping/mapping-types.js';
 
 /** A unit of work: process one stored event. */
 export interface Job {
