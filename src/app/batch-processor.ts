@@ -45,8 +45,9 @@ export async function processBatch(jobs: readonly Job[], workerId: string, deps:
   let pending = first.isolate;
   while (pending.length > 0) {
     const { round, later } = splitByRecord(pending);
-    // A round without shared records has nothing to isolate.
-    for (const [jobId, outcome] of (await runRound(round, workerId, deps)).outcomes) outcomes.set(jobId, outcome);
+    const result = await runRound(round, workerId, deps);
+    if (result.isolate.length > 0) throw new Error('a batch round without shared records asked to isolate jobs');
+    for (const [jobId, outcome] of result.outcomes) outcomes.set(jobId, outcome);
     pending = later;
   }
   return jobs.map((job) => outcomes.get(job.id) ?? { kind: 'lost_claim' });

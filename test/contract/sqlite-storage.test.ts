@@ -108,7 +108,7 @@ describe('SQLite storage', () => {
       const reopened = openSqliteStorage({ file: storage.file, synchronous: 'normal' });
       try {
         const versions = reopened.database.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
-        expect(versions.map((row) => row.version)).toEqual([1, 2]);
+        expect(versions.map((row) => row.version)).toEqual([1, 2, 3]);
         expect((await reopened.ingest.getEvent(accepted.eventId))?.leadKey).toBe('webform:lead-1');
       } finally {
         await reopened.close();
@@ -136,6 +136,27 @@ describe('SQLite storage', () => {
         });
         expect(await storage.fieldState.read('contacts:ada@example.com', 'companies')).toEqual({ name: { value: 'Acme', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.8, source: 'webform' } });
         expect(await storage.fieldState.read('contacts:bob@example.com', 'contacts')).toEqual({ employees: { value: 250, appliedAt: '2026-01-03T00:00:00.000Z', confidence: 0.7, source: 'pdl' } });
+      } finally {
+        await storage.close();
+        rmSync(directory, { recursive: true, force: true });
+      }
+    });
+
+    it('migration 3 counts the jobs a version-2 database already holds, and the count follows inserts and deletes', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const file = join(directory, 'leadsync.db');
+      const v2 = openSqliteStorage({ file, synchronous: 'normal' });
+      await v2.ingest.acceptMany([newEvent({ leadId: 'lead-1' }), newEvent({ leadId: 'lead-2', lane: 'batch' }), newEvent({ leadId: 'lead-3', lane: 'batch' })]);
+      v2.database.exec("DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TRIGGER job_counts_move; DROP TABLE job_counts; DELETE FROM schema_migrations WHERE version = 3;");
+      await v2.close();
+      const storage = openSqliteStorage({ file, synchronous: 'normal' });
+      try {
+        expect(await storage.jobs.depth()).toEqual({ realtime: 1, batch: 2 });
+        const clock = new ManualClock();
+        const [job] = await storage.jobs.claim({ lane: 'batch', limit: 1, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+        await storage.outcomes.settle({ job: { id: job?.id ?? '', workerId: 'w' }, audit: [auditDraft()] });
+        await storage.ingest.accept(newEvent({ leadId: 'lead-4' }));
+        expect(await storage.jobs.depth()).toEqual({ realtime: 2, batch: 1 });
       } finally {
         await storage.close();
         rmSync(directory, { recursive: true, force: true });

@@ -73,7 +73,8 @@ export class SqliteJobQueue implements JobQueue {
       `UPDATE jobs SET run_at = ?, visible_at = ?, claimed_by = NULL, last_error = ?
        WHERE id = ? AND claimed_by = ?`,
     );
-    this.countByLane = db.prepare('SELECT lane, count(*) AS n FROM jobs GROUP BY lane');
+    // Kept by triggers (migration 003): counting the table itself is a scan of every queued job.
+    this.countByLane = db.prepare('SELECT lane, n FROM job_counts');
     this.oldestOfLane = db.prepare('SELECT enqueued_at FROM jobs WHERE lane = ? ORDER BY id LIMIT 1');
   }
 

@@ -1,2 +1,0 @@
-import { runKillDurabilityTest } from '../kill-durability-benchmark.js';
-console.log(await runKillDurabilityTest('normal', 3));
