@@ -1,5 +1,7 @@
 import type { CrmFieldSchema, CrmSchema, FieldType } from '../crm-schema/crm-schema-types.js';
 import { validateField } from '../crm-schema/field-validator.js';
+import { picklistKey } from '../crm-schema/picklist-key.js';
+import { suggestOptions } from '../crm-schema/picklist-suggestions.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { foldKey } from '../mapping/fold-key.js';
 import { DEFAULT_PICK } from '../mapping/lead-mapper.js';
@@ -134,25 +136,10 @@ function checkField(field: FieldMapping, schemaField: CrmFieldSchema, where: str
   return findings;
 }
 
-// Field-name suggestions for typos: names sharing a folded prefix or within a small edit distance.
+// Field-name suggestions for typos, scored like picklist suggestions.
 function nearestNames(name: string, candidates: readonly string[]): string[] {
-  const target = name.toLowerCase();
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(target, candidate.toLowerCase()) }))
-    .filter(({ distance, candidate }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, 3)
-    .map(({ candidate }) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
+  return suggestOptions(
+    name,
+    candidates.map((candidate) => ({ value: candidate, valueKey: picklistKey(candidate), labelKey: picklistKey(candidate) })),
+  );
 }
