@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signStandardWebhooks } from '../src/core/signatures/webhook-signature.js';
+import { startServeProcess } from '../test/support/serve-process.js';
 
 // HTTP ingest latency under a steady open-loop load: the built service runs as its own
 // process (worker on, SQLite file, sandbox CRM); this process sends signed webform events
@@ -25,20 +25,6 @@ export interface HttpBenchResult {
   readonly failures: Readonly<Record<string, number>>;
 }
 
-function startServer(configFile: string): Promise<{ process: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['bin/leadsync.js', 'serve', '--config', configFile, '--port', '0', ...(process.env['BENCH_NO_WORKER'] ? ['--no-worker'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ process: proc, url: match[1] });
-    });
-    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
-  });
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -47,7 +33,7 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'leadsync-http-bench-'));
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   writeFileSync(join(dir, 'leadsync.yaml'), readFileSync('examples/leadsync.yaml', 'utf8').replace('  file: ./data/leadsync.db', `  file: ${join(dir, 'leadsync.db')}`));
-  const server = await startServer(join(dir, 'leadsync.yaml'));
+  const server = await startServeProcess(join(dir, 'leadsync.yaml'), process.env['BENCH_NO_WORKER'] ? ['--no-worker'] : []);
   const latencies: number[] = [];
   let accepted = 0;
   let failed = 0;

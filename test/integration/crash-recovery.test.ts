@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServeProcess } from '../support/serve-process.js';
 
 // Kills the serving process with SIGKILL again and again while thousands of events
 // arrive, restarts it each time, and then proves from the database that every event
@@ -30,22 +31,6 @@ function writeConfig(): string {
   return join(dir, 'leadsync.yaml');
 }
 
-function start(configFile: string): Promise<{ process: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['bin/leadsync.js', 'serve', '--config', configFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ process: proc, url: match[1] });
-    });
-    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.on('exit', (code, signal) => {
-      if (!/listening on/.test(output)) reject(new Error(`serve exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-}
-
 function payload(index: number): string {
   return JSON.stringify({
     submission_id: `crash-${index}`,
@@ -62,7 +47,7 @@ function payload(index: number): string {
 describe('crash recovery (kill -9 during a run)', () => {
   it('loses no accepted event and applies none twice', { timeout: 240_000 }, async () => {
     const configFile = writeConfig();
-    let server = await start(configFile);
+    let server = await startServeProcess(configFile);
     child = server.process;
     const accepted = new Map<number, string>();
     let kills = 0;
@@ -87,7 +72,7 @@ describe('crash recovery (kill -9 during a run)', () => {
         await new Promise((resolve) => server.process.once('exit', resolve));
         kills += 1;
         const down = Date.now();
-        server = await start(configFile);
+        server = await startServeProcess(configFile);
         child = server.process;
         maxGapMs = Math.max(maxGapMs, Date.now() - down);
       }

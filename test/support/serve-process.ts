@@ -1,0 +1,27 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServeProcess {
+  readonly process: ChildProcess;
+  readonly url: string;
+}
+
+/**
+ * Starts the built `leadsync serve` as its own process on a free port and
+ * resolves once it prints where it listens; rejects if it exits before that.
+ * Used by tests and benchmarks that need a real, killable service.
+ */
+export function startServeProcess(configFile: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['bin/leadsync.js', 'serve', '--config', configFile, '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ process: proc, url: match[1] });
+    });
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.on('exit', (code, signal) => {
+      if (!/listening on/.test(output)) reject(new Error(`serve exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+}
