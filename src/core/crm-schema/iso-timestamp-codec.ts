@@ -18,7 +18,9 @@ export const MAX_EPOCH_MS = 253_402_300_799_999;
 const MS_PER_DAY = 86_400_000;
 const NOT_ISO: ParsedTimestamp = { ok: false, problem: 'is not an ISO 8601 date or date-time' };
 const IMPOSSIBLE: ParsedTimestamp = { ok: false, problem: 'is not a possible date or time' };
-const NO_OFFSET: ParsedTimestamp = { ok: false, problem: 'has no UTC offset (add Z or ±hh:mm)' };
+/** The problem of a date-time without an offset, which some callers read as UTC instead. */
+export const NO_OFFSET_PROBLEM = 'has no UTC offset (add Z or ±hh:mm)';
+const NO_OFFSET: ParsedTimestamp = { ok: false, problem: NO_OFFSET_PROBLEM };
 const OUT_OF_RANGE: ParsedTimestamp = { ok: false, problem: 'is outside the years 0001..9999' };
 
 const HYPHEN = 45;
