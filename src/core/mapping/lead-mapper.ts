@@ -2,7 +2,7 @@ import type { ErrorCode } from '../errors/error-codes.js';
 import type { NormalizeContext, NormalizerKind } from '../normalize/normalizer-types.js';
 import { foldKey } from './fold-key.js';
 import type { ConfidenceSource, FieldMapping, MappingTable } from './mapping-types.js';
-import { isEmptyValue, readFirst, readPath } from './payload-path.js';
+import { isEmptyValue, parsePath, readPath, readSegments, type PathSegment } from './payload-path.js';
 import { parseSourceTimestamp } from './source-timestamp.js';
 
 /** What the mapper needs of the normalizers: one call by kind. */
@@ -59,37 +59,118 @@ export type MapResult =
 /**
  * Runs a mapping table over one payload: reads the lead identity, then every
  * field's paths, normalizer, picklist map, confidence and default. Pure: the
- * normalizers come in as a function.
+ * normalizers come in as a function. The table is compiled once (parsed
+ * paths, reason texts, constant confidences) and kept with it.
  */
 export function mapPayload(payload: unknown, table: MappingTable, source: string, normalizeFn: NormalizeFn): MapResult {
+  const compiled = compiledTable(table, source);
   const normalize = memoizedPerEvent(normalizeFn);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return { ok: false, code: 'MAPPING_PAYLOAD_NOT_OBJECT', message: 'the payload must be a JSON object' };
   }
-  const leadIdHit = readFirst(payload, table.leadIdPaths);
-  if (!leadIdHit || (typeof leadIdHit.value !== 'string' && typeof leadIdHit.value !== 'number')) {
+  const leadIdHit = readFirstCompiled(payload, compiled.leadIdPaths);
+  if (leadIdHit < 0 || (typeof hitValue !== 'string' && typeof hitValue !== 'number')) {
     return { ok: false, code: 'MAPPING_LEAD_ID_MISSING', message: `no lead id at ${table.leadIdPaths.join(' or ')}` };
   }
-  const updatedHit = readFirst(payload, table.updatedAtPaths);
-  if (!updatedHit) {
+  const leadId = String(hitValue).trim();
+  const updatedHit = readFirstCompiled(payload, compiled.updatedAtPaths);
+  if (updatedHit < 0) {
     return { ok: false, code: 'MAPPING_UPDATED_AT_MISSING', message: `no source updated-at at ${table.updatedAtPaths.join(' or ')}` };
   }
-  const sourceUpdatedAt = parseSourceTimestamp(updatedHit.value);
+  const sourceUpdatedAt = parseSourceTimestamp(hitValue);
   if (sourceUpdatedAt === null) {
     return {
       ok: false,
       code: 'MAPPING_UPDATED_AT_INVALID',
-      message: `${updatedHit.path} holds ${JSON.stringify(updatedHit.value)}, not an ISO 8601 date-time or epoch time`,
+      message: `${table.updatedAtPaths[updatedHit] ?? ''} holds ${JSON.stringify(hitValue)}, not an ISO 8601 date-time or epoch time`,
     };
   }
 
-  const context = leadCountry(payload, table, normalize);
+  const context = leadCountry(payload, compiled, normalize);
+  const objects: MappedObject[] = [];
+  for (const objectMapping of compiled.objects) {
+    const values: MappedValue[] = [];
+    for (const field of objectMapping.fields) values.push(mapField(payload, field, normalize, context));
+    objects.push({ object: objectMapping.object, matchField: objectMapping.match, values });
+  }
+  return { ok: true, leadId, sourceUpdatedAt, objects };
+}
+
+// ---------------------------------------------------------------------------
+// The compiled form of a table: everything that does not depend on the payload.
+
+interface CompiledField {
+  readonly mapping: FieldMapping;
+  readonly to: string;
+  readonly paths: readonly (readonly PathSegment[])[];
+  readonly pathTexts: readonly string[];
+  readonly pick: string | undefined;
+  /** Reason per path index (`source: path` or `source: path (kind.pick)`). */
+  readonly reasons: readonly string[];
+  readonly defaultReason: string;
+  /** The confidence when it does not depend on the payload. */
+  readonly fixedConfidence: number | undefined;
+}
+
+interface CompiledTable {
+  readonly source: string;
+  readonly leadIdPaths: readonly (readonly PathSegment[])[];
+  readonly updatedAtPaths: readonly (readonly PathSegment[])[];
+  readonly countryFields: readonly CompiledField[];
+  readonly objects: readonly { readonly object: string; readonly match: string; readonly fields: readonly CompiledField[] }[];
+}
+
+const compiledTables = new WeakMap<MappingTable, CompiledTable>();
+
+function compiledTable(table: MappingTable, source: string): CompiledTable {
+  const cached = compiledTables.get(table);
+  if (cached !== undefined && cached.source === source) return cached;
   const objects = table.objects.map((objectMapping) => ({
     object: objectMapping.object,
-    matchField: objectMapping.match,
-    values: objectMapping.fields.map((field) => mapField(payload, field, source, normalize, context)),
+    match: objectMapping.match,
+    fields: objectMapping.fields.map((field) => compileField(field, source)),
   }));
-  return { ok: true, leadId: String(leadIdHit.value).trim(), sourceUpdatedAt, objects };
+  const compiled: CompiledTable = {
+    source,
+    leadIdPaths: table.leadIdPaths.map(parsePath),
+    updatedAtPaths: table.updatedAtPaths.map(parsePath),
+    countryFields: objects.flatMap((object) => object.fields.filter((field) => field.mapping.normalize === 'country')),
+    objects,
+  };
+  compiledTables.set(table, compiled);
+  return compiled;
+}
+
+function compileField(field: FieldMapping, source: string): CompiledField {
+  const pick = field.normalize ? (field.pick ?? DEFAULT_PICK[field.normalize]) : undefined;
+  return {
+    mapping: field,
+    to: field.to,
+    paths: field.from.map(parsePath),
+    pathTexts: field.from,
+    pick,
+    reasons: field.from.map((path) => (field.normalize ? `${source}: ${path} (${field.normalize}.${pick ?? ''})` : `${source}: ${path}`)),
+    defaultReason: `${source}: default`,
+    fixedConfidence: field.confidence.kind === 'fixed' ? field.confidence.value : undefined,
+  };
+}
+
+// The value found by the last readFirstCompiled call. A module-level slot
+// instead of a `{ value, path }` object per read: this runs for every field
+// of every event, and the objects were a large share of the garbage.
+let hitValue: unknown;
+
+/** Index of the first path holding a non-empty value (left in `hitValue`), or -1. */
+function readFirstCompiled(payload: object, paths: readonly (readonly PathSegment[])[]): number {
+  for (let index = 0; index < paths.length; index += 1) {
+    const value = readSegments(payload, paths[index] as readonly PathSegment[]);
+    if (!isEmptyValue(value)) {
+      hitValue = value;
+      return index;
+    }
+  }
+  hitValue = undefined;
+  return -1;
 }
 
 // One payload value often feeds several fields (a title gives function and seniority; a
@@ -108,52 +189,41 @@ function memoizedPerEvent(normalize: NormalizeFn): NormalizeFn {
 }
 
 // Phone numbers written nationally need the lead's country; the mapping's own country field gives it.
-function leadCountry(payload: object, table: MappingTable, normalize: NormalizeFn): NormalizeContext {
-  for (const objectMapping of table.objects) {
-    for (const field of objectMapping.fields) {
-      if (field.normalize !== 'country') continue;
-      const hit = readFirst(payload, field.from);
-      if (!hit || typeof hit.value !== 'string') continue;
-      const result = normalize('country', hit.value);
-      if (result.ok && typeof result.value['country'] === 'string') return { country: result.value['country'] };
-    }
+function leadCountry(payload: object, table: CompiledTable, normalize: NormalizeFn): NormalizeContext {
+  for (const field of table.countryFields) {
+    if (readFirstCompiled(payload, field.paths) < 0 || typeof hitValue !== 'string') continue;
+    const result = normalize('country', hitValue);
+    if (result.ok && typeof result.value['country'] === 'string') return { country: result.value['country'] };
   }
   return {};
 }
 
-function mapField(
-  payload: object,
-  field: FieldMapping,
-  source: string,
-  normalize: NormalizeFn,
-  context: NormalizeContext,
-): MappedValue {
-  const hit = readFirst(payload, field.from);
-  if (!hit) {
+function mapField(payload: object, compiled: CompiledField, normalize: NormalizeFn, context: NormalizeContext): MappedValue {
+  const field = compiled.mapping;
+  const hit = readFirstCompiled(payload, compiled.paths);
+  if (hit < 0) {
     if (field.default === undefined) return { status: 'absent', field: field.to };
     return {
       status: 'value',
       field: field.to,
       value: field.default,
-      confidence: confidenceOf(payload, field.confidence),
-      reason: `${source}: default`,
+      confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence),
+      reason: compiled.defaultReason,
       truncate: field.truncate,
     };
   }
-  let value: unknown = hit.value;
-  let how = hit.path;
+  let value: unknown = hitValue;
+  const path = compiled.pathTexts[hit] ?? '';
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return { status: 'error', field: field.to, code: 'MAPPING_VALUE_NOT_SCALAR', message: `${hit.path} holds an object`, value: '[object]' };
+    return { status: 'error', field: field.to, code: 'MAPPING_VALUE_NOT_SCALAR', message: `${path} holds an object`, value: '[object]' };
   }
   if (field.normalize) {
-    const pick = field.pick ?? DEFAULT_PICK[field.normalize];
     const result = normalize(field.normalize, typeof value === 'string' ? value : String(value), context);
-    if (!result.ok) return { status: 'error', field: field.to, code: result.code, message: `${hit.path}: ${result.message}`, value };
+    if (!result.ok) return { status: 'error', field: field.to, code: result.code, message: `${path}: ${result.message}`, value };
     if (field.normalize === 'email' && result.value['valid'] === false) {
-      return { status: 'error', field: field.to, code: 'NORMALIZE_EMAIL_INVALID', message: `${hit.path}: not a valid email address`, value };
+      return { status: 'error', field: field.to, code: 'NORMALIZE_EMAIL_INVALID', message: `${path}: not a valid email address`, value };
     }
-    value = result.value[pick];
-    how = `${hit.path} (${field.normalize}.${pick})`;
+    value = result.value[compiled.pick ?? ''];
     if (isEmptyValue(value)) return { status: 'absent', field: field.to };
   }
   if (field.values) value = mapPicklistValue(value, field.values);
@@ -161,8 +231,8 @@ function mapField(
     status: 'value',
     field: field.to,
     value,
-    confidence: confidenceOf(payload, field.confidence),
-    reason: `${source}: ${how}`,
+    confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence),
+    reason: compiled.reasons[hit] ?? '',
     truncate: field.truncate,
   };
 }

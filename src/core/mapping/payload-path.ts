@@ -26,8 +26,13 @@ export function parsePath(path: string): readonly PathSegment[] {
 
 /** The value at a path, or undefined when any step is missing. */
 export function readPath(payload: unknown, path: string): unknown {
+  return readSegments(payload, parsePath(path));
+}
+
+/** The value at already parsed path segments, or undefined when any step is missing. */
+export function readSegments(payload: unknown, segments: readonly PathSegment[]): unknown {
   let current: unknown = payload;
-  for (const segment of parsePath(path)) {
+  for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
     if (typeof segment === 'number') {
       if (!Array.isArray(current)) return undefined;
@@ -46,13 +51,4 @@ export function isEmptyValue(value: unknown): boolean {
   if (typeof value === 'string') return value.trim() === '';
   if (Array.isArray(value)) return value.length === 0;
   return false;
-}
-
-/** The first non-empty value among paths, with the path it came from. */
-export function readFirst(payload: unknown, paths: readonly string[]): { value: unknown; path: string } | undefined {
-  for (const path of paths) {
-    const value = readPath(payload, path);
-    if (!isEmptyValue(value)) return { value, path };
-  }
-  return undefined;
 }
