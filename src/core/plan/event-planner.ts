@@ -133,20 +133,13 @@ function planObject(prepared: PreparedObject, currents: ReadonlyMap<string, Curr
   if (prepared.status !== 'ready') return prepared;
   const current = currents.get(prepared.leadKey) ?? null;
   const schema = context.schema.objects[prepared.object] as CrmObjectSchema;
-  const policies: Record<string, FieldPolicy> = {};
-  for (const proposal of prepared.proposals) {
-    const policy = context.policies.fields[`${prepared.object}.${proposal.field}`];
-    if (policy) policies[proposal.field] = policy;
-  }
-  const fields = planMerge({ proposals: prepared.proposals, current, policies, defaultPolicy: context.policies.default });
+  const fields = planMerge({ proposals: prepared.proposals, current, policies: policiesOf(context.policies.fields, prepared.object), defaultPolicy: context.policies.default });
   const write: Record<string, FieldValue> = {};
   for (const field of fields) if (field.kind === 'change') write[field.field] = field.after;
 
   // A create must carry every required field; an update leaves absent fields alone.
   if (current === null) {
-    const missing = Object.values(schema.fields)
-      .filter((field) => field.required && !field.readOnly && field.name !== prepared.match.field && write[field.name] === undefined)
-      .map((field) => field.name);
+    const missing = requiredOnCreate(schema).filter((name) => name !== prepared.match.field && write[name] === undefined);
     if (missing.length > 0) {
       return {
         status: 'rejected',
@@ -165,6 +158,40 @@ function planObject(prepared: PreparedObject, currents: ReadonlyMap<string, Curr
     fields,
     write,
   };
+}
+
+// Per-object views of the config and schema, derived once: planning runs for every event.
+const objectPolicies = new WeakMap<Readonly<Record<string, FieldPolicy>>, Map<string, Readonly<Record<string, FieldPolicy>>>>();
+const createRequirements = new WeakMap<CrmObjectSchema, readonly string[]>();
+
+/** The policies of one object's fields, keyed by field name (config keys them "object.field"). */
+function policiesOf(fieldPolicies: Readonly<Record<string, FieldPolicy>>, object: string): Readonly<Record<string, FieldPolicy>> {
+  let byObject = objectPolicies.get(fieldPolicies);
+  if (byObject === undefined) {
+    byObject = new Map();
+    objectPolicies.set(fieldPolicies, byObject);
+  }
+  let policies = byObject.get(object);
+  if (policies === undefined) {
+    const prefix = `${object}.`;
+    const own: Record<string, FieldPolicy> = Object.create(null) as Record<string, FieldPolicy>;
+    for (const [key, policy] of Object.entries(fieldPolicies)) if (key.startsWith(prefix)) own[key.slice(prefix.length)] = policy;
+    policies = own;
+    byObject.set(object, policies);
+  }
+  return policies;
+}
+
+/** Fields a create must carry: required and writable. */
+function requiredOnCreate(schema: CrmObjectSchema): readonly string[] {
+  let names = createRequirements.get(schema);
+  if (names === undefined) {
+    names = Object.values(schema.fields)
+      .filter((field) => field.required && !field.readOnly)
+      .map((field) => field.name);
+    createRequirements.set(schema, names);
+  }
+  return names;
 }
 
 function eventOutcome(objects: readonly ObjectPlan[]): EventPlan['outcome'] {
