@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signStandardWebhooks } from '../src/core/signatures/webhook-signature.js';
@@ -23,6 +23,32 @@ export interface HttpBenchResult {
   readonly maxMs: number;
   /** Failed requests by HTTP status or network error code. */
   readonly failures: Readonly<Record<string, number>>;
+  /**
+   * CPU time of the service process per request sent, in ms, on its main (HTTP) thread and
+   * on its other threads (the worker thread, libuv, GC), from /proc; null where /proc is missing.
+   * Unlike latency, it does not depend on other load on the machine.
+   */
+  readonly cpuMsPerRequest: { readonly mainThread: number; readonly otherThreads: number } | null;
+}
+
+/** CPU ticks (user + system) of a process's main thread and of its other threads, from /proc (Linux). */
+function threadTicks(pid: number): { main: number; others: number } | null {
+  const tasks = `/proc/${pid}/task`;
+  if (!existsSync(tasks)) return null;
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(tasks)) {
+    try {
+      const stat = readFileSync(`${tasks}/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (tid === String(pid)) main += ticks;
+      else others += ticks;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return { main, others };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -38,8 +64,11 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
   let accepted = 0;
   let failed = 0;
   const failures = new Map<string, number>();
+  let cpuMsPerRequest: HttpBenchResult['cpuMsPerRequest'] = null;
   try {
     const total = rate * seconds;
+    const pid = server.process.pid;
+    const ticksBefore = pid === undefined ? null : threadTicks(pid);
     const started = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < total; i += 1) {
@@ -74,6 +103,9 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
       );
     }
     await Promise.all(inFlight);
+    const ticksAfter = pid === undefined ? null : threadTicks(pid);
+    // Linux reports thread CPU in clock ticks of 10 ms (USER_HZ = 100).
+    if (ticksBefore && ticksAfter) cpuMsPerRequest = { mainThread: ((ticksAfter.main - ticksBefore.main) * 10) / total, otherThreads: ((ticksAfter.others - ticksBefore.others) * 10) / total };
   } finally {
     server.process.removeAllListeners('exit');
     server.process.kill('SIGTERM');
@@ -81,5 +113,5 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures) };
+  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures), cpuMsPerRequest };
 }

@@ -17,20 +17,28 @@ interface RoundResult {
   readonly outcomes: Map<string, JobOutcome>;
   /** Jobs to run again one record-sharing job at a time (a shared record's write was refused). */
   readonly isolate: PreparedJob[];
+  /** The CRM failure each failed job was retried or dead-lettered with. */
+  readonly failures: ReadonlyMap<string, CrmRecordFailure>;
 }
 
 /**
- * The batch lane: many jobs (of different leads — the queue guarantees it)
- * planned together, current records read with one CRM call per object, and
- * changes written with one batch upsert per object. Results are per record:
- * a failed record retries or dead-letters only the jobs that depend on it.
+ * The batch lane: many jobs planned together, current records read with one
+ * CRM call per object, and changes written with one batch upsert per object.
+ * Results are per record: a failed record retries or dead-letters only the
+ * jobs that depend on it.
  *
- * Jobs that share a record (contacts of one company) plan in job order, each
- * against the record as the previous job's write will leave it, and their
- * changes go out as one write of that record (DESIGN: "updates of one lead in
- * the window coalesced into one write"). A CRM refusal of such a coalesced
- * write cannot say whose value it refused, so when it is permanent its jobs
- * run again in rounds of their own, where no batch call names a record twice.
+ * Jobs are in enqueue order. Several may belong to one lead (a claim with
+ * `consecutivePerLead` hands out a lead's consecutive jobs together); jobs of
+ * different leads may still share a record (contacts of one company). Jobs
+ * that share a record plan in job order, each against the record as the
+ * previous job's write will leave it, and their changes go out as one write
+ * of that record (DESIGN: "updates of one lead in the window coalesced into
+ * one write"); each job audits its own change. A failure never lets a lead's
+ * later job finish before an earlier one: when a lead's job fails, its later
+ * jobs in the batch fail with it (same failure, their own retry or DLQ
+ * decision). A CRM refusal of a coalesced write cannot say whose value it
+ * refused, so when it is permanent its jobs run again in rounds of their own,
+ * in job order, where no batch call names a record twice.
  */
 export async function processBatch(jobs: readonly Job[], workerId: string, deps: JobProcessorDeps): Promise<JobOutcome[]> {
   const outcomes = new Map<string, JobOutcome>();
@@ -48,7 +56,23 @@ export async function processBatch(jobs: readonly Job[], workerId: string, deps:
     const result = await runRound(round, workerId, deps);
     if (result.isolate.length > 0) throw new Error('a batch round without shared records asked to isolate jobs');
     for (const [jobId, outcome] of result.outcomes) outcomes.set(jobId, outcome);
-    pending = later;
+    // A lead whose job did not finish (retry, lost claim) holds its later jobs back: they fail alike or stay claimed.
+    const held = new Map<string, CrmRecordFailure | null>();
+    for (const item of round) {
+      const outcome = result.outcomes.get(item.job.id);
+      if (outcome?.kind !== 'settled') held.set(item.job.leadKey, result.failures.get(item.job.id) ?? null);
+    }
+    const next: PreparedJob[] = [];
+    for (const item of later) {
+      if (!held.has(item.job.leadKey)) {
+        next.push(item);
+        continue;
+      }
+      const failure = held.get(item.job.leadKey);
+      if (failure) outcomes.set(item.job.id, await failCrm(item.job, workerId, deps, failure, item.source, { eventId: item.job.eventId, attempt: item.job.attempt, leadKey: item.job.leadKey }));
+      // Without a failure (the earlier job's claim was lost) the job is left claimed; it is handed out again when the claim expires.
+    }
+    pending = next;
   }
   return jobs.map((job) => outcomes.get(job.id) ?? { kind: 'lost_claim' });
 }
@@ -120,7 +144,7 @@ async function readViews(items: readonly PreparedJob[], deps: JobProcessorDeps, 
     }
   }
   for (const [object, reads] of readsByObject) {
-    const results = await deps.crm.read(object, reads.map(({ idField, id }) => ({ idField, id })));
+    const results = await (deps.batchCrm ?? deps.crm).read(object, reads.map(({ idField, id }) => ({ idField, id })));
     for (const [index, read] of reads.entries()) {
       const result = results[index];
       if (!result) throw new Error(`CRM read returned ${results.length} results for ${reads.length} keys`);
@@ -172,7 +196,7 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
     writesByObject.set(view.object, list);
   }
   for (const [object, writes] of writesByObject) {
-    const results = await deps.crm.upsert(object, writes.map((view) => ({ ...view.key, properties: view.write })));
+    const results = await (deps.batchCrm ?? deps.crm).upsert(object, writes.map((view) => ({ ...view.key, properties: view.write })));
     for (const [index, view] of writes.entries()) {
       const result = results[index];
       if (!result) throw new Error(`CRM upsert returned ${results.length} results for ${writes.length} inputs`);
@@ -191,6 +215,20 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
         written.set(jobId, byJob);
       }
     }
+  }
+
+  // A lead's later jobs follow its earlier job's failure (or isolation), so none finishes before an earlier one.
+  const heldLeads = new Map<string, CrmRecordFailure | 'isolate'>();
+  for (const item of items) {
+    const lead = item.job.leadKey;
+    const earlier = heldLeads.get(lead);
+    if (earlier !== undefined && !failed.has(item.job.id)) {
+      if (earlier !== 'isolate') failed.set(item.job.id, earlier);
+      else isolate.add(item.job.id);
+    }
+    const failure = failed.get(item.job.id);
+    if (failure) heldLeads.set(lead, failure);
+    else if (isolate.has(item.job.id) && !heldLeads.has(lead)) heldLeads.set(lead, 'isolate');
   }
 
   // Failed records retry or dead-letter the jobs that depend on them; the rest settle in one transaction.
@@ -216,5 +254,5 @@ async function runRound(items: readonly PreparedJob[], workerId: string, deps: J
     if (!result || result.status === 'lost_claim') outcomes.set(item.job.id, { kind: 'lost_claim' });
     else outcomes.set(item.job.id, { kind: 'settled', plan, deadLetter: input.deadLetter ? notice(result.deadLetterId, input.deadLetter) : null });
   });
-  return { outcomes, isolate: isolated };
+  return { outcomes, isolate: isolated, failures: failed };
 }

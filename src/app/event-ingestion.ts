@@ -5,6 +5,7 @@ import type { PlanContext } from '../core/plan/event-plan-types.js';
 import { verifySignature, type SignatureScheme, type SignedRequest } from '../core/signatures/webhook-signature.js';
 import type { Lane } from '../ports/job-queue.js';
 import type { IngestStore, NewEvent } from '../ports/ingest-store.js';
+import { noPipelineMetrics, type PipelineMetrics } from '../ports/pipeline-metrics.js';
 
 /** A configured source as ingestion sees it. */
 export interface IngestSource {
@@ -52,9 +53,22 @@ export type EventAdmission =
  * Accepts one delivery: signature over the raw bytes first, then JSON, then
  * the lead identity (so the idempotency key and lead key exist), then the
  * idempotency gate and durable enqueue in one transaction. Only a durable
- * commit yields `queued`; nothing rejected is enqueued.
+ * commit yields `queued`; nothing rejected is enqueued. Every answer is
+ * counted in `metrics` by source and outcome. (Default metrics: none)
  */
-export async function ingestEvent(source: IngestSource, request: SignedRequest, store: Pick<IngestStore, 'accept'>, now: Date): Promise<IngestResult> {
+export async function ingestEvent(
+  source: IngestSource,
+  request: SignedRequest,
+  store: Pick<IngestStore, 'accept'>,
+  now: Date,
+  metrics: PipelineMetrics = noPipelineMetrics,
+): Promise<IngestResult> {
+  const result = await acceptDelivery(source, request, store, now);
+  metrics.eventIngested(source.name, result.status, result.status === 'rejected' || result.status === 'conflict' ? result.code : undefined);
+  return result;
+}
+
+async function acceptDelivery(source: IngestSource, request: SignedRequest, store: Pick<IngestStore, 'accept'>, now: Date): Promise<IngestResult> {
   const signature = verifySignature(source.signature, request, now.getTime());
   if (!signature.ok) return { status: 'rejected', httpStatus: 401, code: SIGNATURE_CODES[signature.reason], message: signature.detail };
 

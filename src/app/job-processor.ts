@@ -15,7 +15,17 @@ import { readCurrentRecords } from './current-record-reader.js';
 /** What processing one job needs: storage, the CRM, per-source planning context, retry policy, a clock and randomness. */
 export interface JobProcessorDeps {
   readonly storage: StoragePorts;
+  /** The CRM as the realtime lane calls it (through the rate-limit governor, realtime share). */
   readonly crm: CrmDestination;
+  /** The CRM as the batch lane calls it (the batch share, which leaves the realtime reserve alone). (Default: `crm`) */
+  readonly batchCrm?: CrmDestination;
+  /**
+   * How long the CRM destination stays paused (daily limit used up: the
+   * rate-limit governor's `pausedForMs`). While above 0 the worker loop claims
+   * nothing, so waiting jobs keep their attempts, and checks again every second.
+   * (Default: never paused)
+   */
+  readonly destinationPausedForMs?: () => Promise<number>;
   readonly contextFor: (source: string) => PlanContext | undefined;
   readonly retry: RetryPolicy;
   readonly now: () => Date;
@@ -137,7 +147,11 @@ export function settlement(plan: EventPlan, job: Job, workerId: string, source: 
 }
 
 export async function failCrm(job: Job, workerId: string, deps: JobProcessorDeps, failure: CrmRecordFailure, source: string, base: { eventId: string; attempt: number; leadKey: string }): Promise<JobOutcome> {
-  const decision = decideRetry(failure, job.attempt, deps.retry, deps.random);
+  // A paused destination (daily limit) is not the job's fault: it waits out the pause, whatever its attempt count.
+  // Spread over a minute after the pause, so the backlog does not all come due in one instant.
+  const decision = failure.pauseDestinationMs !== undefined
+    ? { kind: 'retry' as const, delayMs: failure.pauseDestinationMs + Math.floor(deps.random() * 60_000) }
+    : decideRetry(failure, job.attempt, deps.retry, deps.random);
   if (decision.kind === 'retry') {
     const result = await deps.storage.jobs.retry(job.id, { workerId, runAt: new Date(deps.now().getTime() + decision.delayMs), error: `${failure.code}: ${failure.message}` });
     return result.status === 'lost_claim' ? { kind: 'lost_claim' } : { kind: 'retry_scheduled', code: failure.code, delayMs: decision.delayMs };

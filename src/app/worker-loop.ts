@@ -1,5 +1,8 @@
 import type { Job } from '../ports/job-queue.js';
+import { noPipelineMetrics, type JobResult, type PipelineMetrics } from '../ports/pipeline-metrics.js';
+import type { StoragePorts } from '../ports/storage-ports.js';
 import { processBatch } from './batch-processor.js';
+import { groupedSettle } from './grouped-settle.js';
 import { processJob, type JobOutcome, type JobProcessorDeps } from './job-processor.js';
 
 export interface WorkerLoopOptions {
@@ -10,11 +13,19 @@ export interface WorkerLoopOptions {
   /** The batch lane is flushed when this many jobs wait, or when the oldest has waited `batchMaxAgeMs`. */
   readonly batchMaxSize: number;
   readonly batchMaxAgeMs: number;
+  /**
+   * Most jobs of one lead in one batch (the queue's `consecutivePerLead`): a
+   * lead's consecutive updates waiting in the batch lane are written as one
+   * CRM write. 1 turns coalescing of one lead's updates off. (Default: batchMaxSize)
+   */
+  readonly batchPerLead?: number;
   /** Pause when there is nothing to do. (Default: 50 ms) */
   readonly idleMs?: number;
   readonly onError: (error: unknown) => void;
   /** Called after every processed job (alerts hook here on `deadLetter`). Must not throw. (Default: none) */
   readonly onOutcome?: (job: Job, outcome: JobOutcome) => void;
+  /** Counts every finished job by lane and outcome, retries and dead letters by code (docs/metrics.md). (Default: none) */
+  readonly metrics?: PipelineMetrics;
 }
 
 /**
@@ -27,10 +38,15 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
   let running = true;
   let wake: (() => void) | undefined;
   const idleMs = options.idleMs ?? 50;
+  // Realtime jobs of a round run side by side; their settles share one commit (one fsync) instead of one each.
+  const realtimeStorage = Object.create(deps.storage, { outcomes: { value: groupedSettle(deps.storage.outcomes), enumerable: true } }) as StoragePorts;
+  const realtimeDeps: JobProcessorDeps = { ...deps, storage: realtimeStorage };
+  const metrics = options.metrics ?? noPipelineMetrics;
 
   const report = (jobs: readonly Job[], results: readonly PromiseSettledResult<JobOutcome>[]): void => {
     results.forEach((result, index) => {
       const job = jobs[index];
+      if (job) countOutcome(metrics, job, result.status === 'fulfilled' ? result.value : undefined);
       if (result.status === 'rejected') options.onError(result.reason);
       else if (job) options.onOutcome?.(job, result.value);
     });
@@ -39,7 +55,7 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
   const realtimeRound = async (): Promise<number> => {
     const jobs = await deps.storage.jobs.claim({ lane: 'realtime', limit: options.realtimeConcurrency, workerId: options.workerId, now: deps.now(), visibilityMs: options.visibilityMs });
     // Jobs of one claim belong to different leads (the queue guarantees it), so they may run side by side.
-    report(jobs, await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, deps))));
+    report(jobs, await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, realtimeDeps))));
     return jobs.length;
   };
 
@@ -47,13 +63,14 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
     const now = deps.now();
     const [depth, age] = await Promise.all([deps.storage.jobs.depth(), deps.storage.jobs.oldestAgeMs(now)]);
     if (depth.batch === 0 || (depth.batch < options.batchMaxSize && age.batch < options.batchMaxAgeMs)) return 0;
-    const jobs = await deps.storage.jobs.claim({ lane: 'batch', limit: options.batchMaxSize, workerId: options.workerId, now, visibilityMs: options.visibilityMs });
+    const jobs = await deps.storage.jobs.claim({ lane: 'batch', limit: options.batchMaxSize, consecutivePerLead: options.batchPerLead ?? options.batchMaxSize, workerId: options.workerId, now, visibilityMs: options.visibilityMs });
     if (jobs.length === 0) return 0;
     try {
       const outcomes = await processBatch(jobs, options.workerId, deps);
       report(jobs, outcomes.map((value) => ({ status: 'fulfilled', value })));
     } catch (error) {
       // The claims expire and the jobs are handed out again after the visibility timeout.
+      for (const job of jobs) countOutcome(metrics, job, undefined);
       options.onError(error);
     }
     return jobs.length;
@@ -62,14 +79,17 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
   const loop = (async () => {
     while (running) {
       let processed = 0;
+      let pausedMs = 0;
       try {
-        processed = (await realtimeRound()) + (await batchRound());
+        // While the CRM destination is paused nothing is claimed, so waiting jobs keep their attempts.
+        pausedMs = (await deps.destinationPausedForMs?.()) ?? 0;
+        if (pausedMs === 0) processed = (await realtimeRound()) + (await batchRound());
       } catch (error) {
         options.onError(error);
       }
       if (processed === 0 && running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idleMs);
+          const timer = setTimeout(resolve, pausedMs > 0 ? Math.min(pausedMs, 1_000) : idleMs);
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -86,4 +106,19 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
       await loop;
     },
   };
+}
+
+/** Records one finished job; `undefined` when processing threw. */
+function countOutcome(metrics: PipelineMetrics, job: Job, outcome: JobOutcome | undefined): void {
+  let result: JobResult;
+  if (outcome === undefined) result = 'error';
+  else if (outcome.kind === 'lost_claim') result = 'lost_claim';
+  else if (outcome.kind === 'retry_scheduled') {
+    result = 'retry_scheduled';
+    metrics.jobRetried(job.lane, outcome.code);
+  } else if (outcome.deadLetter) {
+    result = 'dead_lettered';
+    metrics.jobDeadLettered(job.lane, outcome.deadLetter.errorCode);
+  } else result = 'completed';
+  metrics.jobProcessed(job.lane, result);
 }

@@ -1,11 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
+import { ERROR_CODES } from '../core/errors/error-codes.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type LoadedConfig } from '../config/config-loader.js';
-import { EXIT, processIo, writeLine, type CliIo, type ExitCode } from './cli-io.js';
+import { EXIT, processIo, writeJson, writeLine, type CliIo, type ExitCode } from './cli-io.js';
 import { registerApprovalsCommand } from './commands/approvals-command.js';
 import { registerAuditCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
+import { checkSchemaSource, registerSchemaCommand } from './commands/schema-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerTokensCommand } from './commands/tokens-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
 import { dryRunCommand } from './commands/dry-run-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
@@ -24,6 +27,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .description('Sync AI-enriched lead data into CRM fields safely.')
     .version('0.1.0')
     .exitOverride()
+    .showHelpAfterError('(run the command with --help for its usage)')
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -35,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .argument('<kind>', 'title, country, company, domain, email, phone or intent')
     .argument('<value>', 'the value, or "-" to read one value per line from stdin')
     .option('--country <iso2>', 'country for national phone numbers')
+    .option('--json', 'print JSON (this command always does; accepted like everywhere else)')
     .action(async (kind: string, value: string, options: { country?: string }) => {
       exitCode = await normalizeCommand(kind, value, options, io);
     });
@@ -56,8 +61,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .description('Check the config and every mapping against the CRM schema before anything is written.')
     .requiredOption('--config <file>', 'leadsync.yaml')
     .addOption(new Option('--json', 'print findings as JSON'))
-    .action(async (options: { config: string; json?: boolean }) => {
-      exitCode = checkCommand(await load(options.config), options, io);
+    .option('--live', 'describe the destination now instead of reading the schema file (`schema pull` writes it)')
+    .action(async (options: { config: string; json?: boolean; live?: boolean }) => {
+      const config = await load(options.config);
+      let against;
+      try {
+        against = await checkSchemaSource(config, options.live === true, io);
+      } catch (error) {
+        writeLine(io.stderr, `leadsync check: the ${config.document.destination.kind} destination could not be described: ${error instanceof Error ? error.message : String(error)}`);
+        exitCode = EXIT.failed;
+        return;
+      }
+      exitCode = checkCommand(config, options, io, against);
     });
 
   program
@@ -66,7 +81,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .requiredOption('--config <file>', 'leadsync.yaml')
     .option('--port <n>', 'listen port (default: service.port)')
     .option('--no-worker', 'serve HTTP only; run workers elsewhere')
-    .action(async (options: { config: string; port?: string; worker: boolean }) => {
+    .option('--json', 'one JSON line on stdout when listening, one when stopped')
+    .action(async (options: { config: string; port?: string; worker: boolean; json?: boolean }) => {
       exitCode = await serveCommand(await load(options.config), options, io);
     });
 
@@ -74,8 +90,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .command('worker')
     .description('Run the worker alone (no HTTP), beside `leadsync serve --no-worker`.')
     .requiredOption('--config <file>', 'leadsync.yaml')
-    .action(async (options: { config: string }) => {
-      exitCode = await workerCommand(await load(options.config), io);
+    .option('--metrics-port <n>', 'serve Prometheus GET /metrics on this port (default: none)')
+    .option('--json', 'one JSON line on stdout when running, one when stopped')
+    .action(async (options: { config: string; metricsPort?: string; json?: boolean }) => {
+      exitCode = await workerCommand(await load(options.config), options, io);
     });
 
   const operatorContext = {
@@ -85,34 +103,76 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       exitCode = code;
     },
   };
+  registerSchemaCommand(program, operatorContext);
   registerDlqCommand(program, operatorContext);
   registerApprovalsCommand(program, operatorContext);
   registerAuditCommand(program, operatorContext);
   registerIngestCommand(program, operatorContext);
   registerSendCommand(program, operatorContext);
   registerDemoCommand(program, operatorContext);
+  registerTokensCommand(program, operatorContext);
+  defaultConfigFile(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, argv.includes('--json'));
   }
 }
 
-function reportError(error: unknown, io: CliIo): ExitCode {
+/** The config file a command reads when `--config` is not given. */
+export const DEFAULT_CONFIG_FILE = 'leadsync.yaml';
+/** Environment variable naming the config file when `--config` is not given. */
+export const CONFIG_ENV = 'LEADSYNC_CONFIG';
+
+/**
+ * Every `--config <file>` option, whoever registered it, falls back to
+ * $LEADSYNC_CONFIG, then ./leadsync.yaml, instead of being required: run
+ * from the directory holding the config, no flag is needed.
+ */
+function defaultConfigFile(command: Command): void {
+  for (const option of command.options) {
+    if (option.long !== '--config' || !option.mandatory) continue;
+    option.makeOptionMandatory(false).default(DEFAULT_CONFIG_FILE).env(CONFIG_ENV);
+    // Commander wires defaults and env listeners when an option is added; these two lines do it for this late change.
+    command.setOptionValueWithSource(option.attributeName(), DEFAULT_CONFIG_FILE, 'default');
+    command.on(`optionEnv:${option.name()}`, (value: string) => command.setOptionValueWithSource(option.attributeName(), value, 'env'));
+  }
+  for (const sub of command.commands) defaultConfigFile(sub);
+}
+
+/**
+ * Prints why the command could not run and what to do next, on stderr; with
+ * `--json` also one `{"ok": false, "error": {...}}` object on stdout, so a
+ * script always gets JSON there. Usage and config errors exit 2, anything
+ * unexpected 1.
+ */
+function reportError(error: unknown, io: CliIo, json: boolean): ExitCode {
+  const fail = (exit: ExitCode, code: string, message: string, fix?: string): ExitCode => {
+    if (json) writeJson(io.stdout, { ok: false, error: { code, message, ...(fix === undefined ? {} : { fix }) }, exitCode: exit });
+    return exit;
+  };
   if (error instanceof CommanderError) {
-    // --help and --version end through here with exit code 0.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // --help and --version end through here with exit code 0; commander has already printed its message.
+    if (error.exitCode === 0) return EXIT.ok;
+    return fail(EXIT.usage, 'USAGE_INVALID', error.message.replace(/^error: /, ''), ERROR_CODES.USAGE_INVALID.fix);
   }
   if (error instanceof ConfigError) {
-    writeLine(io.stderr, `${error.code}: ${error.message}`);
-    return EXIT.usage;
+    const notFound = error.code === 'CONFIG_FILE_NOT_FOUND';
+    const file = error.issues[0]?.file ?? DEFAULT_CONFIG_FILE;
+    const fix = notFound
+      ? `pass --config <file> (or set ${CONFIG_ENV}), or create ${DEFAULT_CONFIG_FILE} here — examples/leadsync.yaml is a working start; see docs/config.md`
+      : `${ERROR_CODES[error.code].fix} See docs/config.md.`;
+    writeLine(io.stderr, notFound ? `${error.code}: config not found: ${file} — ${error.issues[0]?.message ?? 'cannot read it'}` : `${error.code}: ${error.message}`);
+    writeLine(io.stderr, `  fix: ${fix}`);
+    return fail(EXIT.usage, error.code, notFound ? `config not found: ${file}` : error.message, fix);
   }
   if (error instanceof UsageError) {
     writeLine(io.stderr, `leadsync: ${error.message}`);
-    return EXIT.usage;
+    return fail(EXIT.usage, 'USAGE_INVALID', error.message);
   }
   writeLine(io.stderr, `leadsync: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return EXIT.failed;
+  writeLine(io.stderr, '  this is a bug or an environment problem (disk, permissions); please report it with the lines above');
+  return fail(EXIT.failed, 'CLI_UNEXPECTED', error instanceof Error ? error.message : String(error), ERROR_CODES.CLI_UNEXPECTED.fix);
 }

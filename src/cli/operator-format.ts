@@ -38,3 +38,11 @@ export function parsePositiveInt(name: string, value: string | undefined): numbe
   if (!Number.isSafeInteger(parsed) || parsed < 1) throw new UsageError(`${name} must be a positive whole number, got "${value}"`);
   return parsed;
 }
+
+/** Parses a TCP port option such as `--port` (0 picks a free port). */
+export function parsePortOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 65535) throw new UsageError(`${name} must be a port number from 0 to 65535 (0 picks a free one), got "${value}"`);
+  return parsed;
+}

@@ -10,7 +10,7 @@ import { UsageError } from './usage-error.js';
 export async function withRuntime<T>(config: LoadedConfig, work: (runtime: Runtime) => Promise<T>): Promise<T> {
   let runtime: Runtime;
   try {
-    runtime = openRuntime(config);
+    runtime = await openRuntime(config);
   } catch (error) {
     throw new UsageError(`cannot open the storage and CRM of ${config.file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CrmSchema } from '../core/crm-schema/crm-schema-types.js';
 import type { ErrorCode } from '../core/errors/error-codes.js';
@@ -42,18 +42,28 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Reads, validates and compiles `leadsync.yaml`. Throws ConfigError listing every issue found. */
-export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+/** The config file validated, without its CRM schema, mappings compiled: what `leadsync schema pull` needs before a schema exists. */
+export interface ConfigDocument {
+  readonly file: string;
+  readonly document: LeadsyncConfigDocument;
+  readonly secrets: ReadonlySet<string>;
+}
+
+/** Reads and validates `leadsync.yaml` alone (env substituted, zod-checked). Throws ConfigError listing every issue found. */
+export async function loadConfigDocument(file: string, options: LoadConfigOptions = {}): Promise<ConfigDocument & { readonly source: YamlSource }> {
   const env = options.env ?? process.env;
   const source = parseYamlSource(file, await readText(file));
   const { value, secrets } = substituteEnv(source.data, env, file, (path) => source.locate(path));
-
-  let document: LeadsyncConfigDocument;
   try {
-    document = parseWith(leadsyncConfig, value, source, 'CONFIG_INVALID');
+    return { file, document: parseWith(leadsyncConfig, value, source, 'CONFIG_INVALID'), secrets, source };
   } catch (error) {
     throw maskError(error, secrets);
   }
+}
+
+/** Reads, validates and compiles `leadsync.yaml`. Throws ConfigError listing every issue found. */
+export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const { document, secrets, source } = await loadConfigDocument(file, options);
 
   const schema = await loadSchema(document, source);
   const issues: ConfigIssue[] = [];
@@ -106,9 +116,32 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Where a config's CRM schema file is: `destination.schemaFile`, or for a real CRM the file `leadsync schema pull` writes. Undefined for an inline schema. */
+export function schemaFileOf(document: LeadsyncConfigDocument, configFile: string): string | undefined {
+  if (document.destination.schema) return undefined;
+  // resolve, not join: an absolute schemaFile stays as given.
+  return resolve(dirname(configFile), document.destination.schemaFile ?? pulledSchemaPath(document.destination.kind));
+}
+
+/** The file `leadsync schema pull` writes by default, relative to the config file. */
+export function pulledSchemaPath(kind: string): string {
+  return join('schema', `${kind}.pulled.yaml`);
+}
+
 async function loadSchema(document: LeadsyncConfigDocument, source: YamlSource): Promise<CrmSchema> {
   if (document.destination.schema) return compileCrmSchema(document.destination.schema);
-  const schemaFile = join(dirname(source.file), document.destination.schemaFile ?? '');
+  const schemaFile = schemaFileOf(document, source.file) ?? '';
+  if (document.destination.schemaFile === undefined) {
+    let text: string;
+    try {
+      text = await readFile(schemaFile, 'utf8');
+    } catch (error) {
+      const message = `no CRM schema yet for destination ${document.destination.kind}: run \`leadsync schema pull --config ${source.file}\` (writes ${schemaFile}), or set destination.schemaFile`;
+      throw new ConfigError('CONFIG_REFERENCE_INVALID', [{ file: source.file, ...source.locate(['destination']), path: 'destination.schemaFile', message }], { cause: error });
+    }
+    const pulled = parseYamlSource(schemaFile, text);
+    return compileCrmSchema(parseWith(crmSchemaDocument, pulled.data, pulled, 'CONFIG_INVALID'));
+  }
   const schemaSource = parseYamlSource(schemaFile, await readText(schemaFile));
   return compileCrmSchema(parseWith(crmSchemaDocument, schemaSource.data, schemaSource, 'CONFIG_INVALID'));
 }

@@ -59,6 +59,13 @@ const crmField = z
 
 export const crmSchemaDocument = z.strictObject({
   version: z.union([z.string(), z.number()]).transform(String).describe('Schema version, recorded in every audit record.'),
+  pulledAt: z.string().optional().describe('Set by `leadsync schema pull`: when the schema was read from the CRM (ISO 8601).'),
+  destination: z.string().optional().describe('Set by `leadsync schema pull`: the destination kind it was read from.'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+    .optional()
+    .describe('Set by `leadsync schema pull`: SHA-256 of the canonical JSON of `objects`; `leadsync check` reports a file edited since.'),
   objects: z.record(
     name,
     z.strictObject({
@@ -167,17 +174,90 @@ export type SourceConfig = z.output<typeof sourceConfig>;
 // ---------------------------------------------------------------------------
 // Destination, policies, lanes, retry, alerts, storage
 
+export const DESTINATION_KINDS = ['sandbox', 'hubspot', 'salesforce'] as const;
+export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+export const HUBSPOT_TIERS = ['starter', 'professional', 'enterprise', 'api_limit_increase'] as const;
+export type HubSpotTier = (typeof HUBSPOT_TIERS)[number];
+
+const rateLimitConfig = z
+  .strictObject({
+    requests: z.number().int().positive().optional().describe('Calls the CRM allows per interval, counted over a rolling window. (Default: the vendor\'s: HubSpot 100 per 10 s, 190 on professional and enterprise, 250 with the API limit increase; Salesforce 100000 per 24 h; sandbox: no limit)'),
+    intervalMs: z.number().int().positive().optional().describe('The window of `requests`, in ms. (Default: HubSpot 10000; Salesforce 86400000)'),
+    realtimeReserve: z.number().min(0).max(0.9).default(0.2).describe('Share of the token bucket the batch lane may never take, so a backfill cannot delay the realtime lane. (Default: 0.2)'),
+    burst: z.number().gt(0).max(0.5).default(0.05).describe('Share of `requests` that may go out back to back; the rest is paced evenly. (Default: 0.05)'),
+    headroom: z.number().min(0).max(0.5).default(0.02).describe('Share of `requests` left unused, a margin for clocks and other clients. (Default: 0.02)'),
+    maxWaitMs: z.number().int().positive().max(60_000).default(10_000).describe('Longest a CRM call waits for a token; beyond it (a pause, a long Retry-After) the job is rescheduled. (Default: 10000)'),
+  })
+  .describe('The rate-limit governor: a token bucket per destination shared by both lanes and every worker process (docs/config.md).');
+
+const salesforceAuth = z.discriminatedUnion('flow', [
+  z.strictObject({
+    flow: z.literal('client_credentials'),
+    clientId: z.string().min(1).describe('Consumer key of the connected app (use ${ENV_VAR}).'),
+    clientSecret: z.string().min(1).describe('Consumer secret of the connected app (use ${ENV_VAR}).'),
+  }),
+  z.strictObject({
+    flow: z.literal('jwt_bearer'),
+    clientId: z.string().min(1).describe('Consumer key of the connected app.'),
+    username: z.string().min(1).describe('The Salesforce user the integration acts as.'),
+    privateKeyFile: z.string().min(1).describe('PEM private key whose certificate is uploaded to the connected app, relative to the config file.'),
+  }),
+]);
+
+const HUBSPOT_KEYS = ['token', 'baseUrl', 'tier'] as const;
+const SALESFORCE_KEYS = ['instanceUrl', 'loginUrl', 'apiVersion', 'auth', 'bulkThreshold'] as const;
+
 const destinationConfig = z
   .strictObject({
-    kind: z.enum(['sandbox', 'hubspot', 'salesforce']).default('sandbox').describe('(Default: sandbox)'),
+    kind: z.enum(DESTINATION_KINDS).default('sandbox').describe('(Default: sandbox)'),
     schema: crmSchemaDocument.optional().describe('CRM schema declared inline.'),
-    schemaFile: z.string().optional().describe('CRM schema file (YAML or JSON), relative to the config file.'),
-    baseUrl: z.string().url().optional(),
-    token: z.string().optional().describe('API token (use ${ENV_VAR}).'),
+    schemaFile: z
+      .string()
+      .optional()
+      .describe('CRM schema file (YAML or JSON), relative to the config file. (Default for hubspot and salesforce: schema/<kind>.pulled.yaml, written by `leadsync schema pull`)'),
+    rateLimit: rateLimitConfig.optional().describe('(Default: the vendor limits for hubspot and salesforce; none for sandbox)'),
+    timeoutMs: z.number().int().positive().max(600_000).optional().describe('Per-request timeout of CRM calls. (Default: 30000)'),
+    // HubSpot
+    token: z.string().min(1).optional().describe('hubspot: private-app access token, without "Bearer " (use ${ENV_VAR}).'),
+    baseUrl: z.url().optional().describe('hubspot: API base URL. (Default: https://api.hubapi.com)'),
+    tier: z.enum(HUBSPOT_TIERS).optional().describe('hubspot: account tier, which sets the default rate limit. (Default: starter — 100 per 10 s)'),
+    // Salesforce
+    instanceUrl: z.url().optional().describe('salesforce: My Domain URL, e.g. https://acme.my.salesforce.com.'),
+    loginUrl: z.url().optional().describe('salesforce: OAuth token host; client_credentials needs the My Domain URL, jwt_bearer may use https://login.salesforce.com. (Default: the instanceUrl)'),
+    apiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, 'a version like "60.0"')
+      .optional()
+      .describe('salesforce: REST API version. (Default: 60.0)'),
+    auth: salesforceAuth.optional().describe('salesforce: how leadsync gets an access token.'),
+    bulkThreshold: z.number().int().positive().optional().describe('salesforce: batch-lane writes of at least this many records go through Bulk API 2.0. (Default: 2000)'),
   })
-  .refine((d) => (d.schema === undefined) !== (d.schemaFile === undefined), {
-    message: 'give exactly one of schema (inline) or schemaFile',
+  .superRefine((d, ctx) => {
+    const foreign = (keys: readonly string[], owner: string): void => {
+      for (const key of keys) {
+        if ((d as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is a ${owner} setting; this destination is kind ${d.kind}` });
+      }
+    };
+    if (d.kind === 'sandbox') {
+      if ((d.schema === undefined) === (d.schemaFile === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of schema (inline) or schemaFile' });
+      foreign(HUBSPOT_KEYS, 'hubspot');
+      foreign(SALESFORCE_KEYS, 'salesforce');
+      return;
+    }
+    if (d.schema !== undefined && d.schemaFile !== undefined) ctx.addIssue({ code: 'custom', path: [], message: 'give at most one of schema (inline) or schemaFile' });
+    if (d.kind === 'hubspot') {
+      foreign(SALESFORCE_KEYS, 'salesforce');
+      if (d.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'hubspot needs a private-app token: token: ${HUBSPOT_TOKEN}' });
+      else if (/^bearer\s/i.test(d.token)) ctx.addIssue({ code: 'custom', path: ['token'], message: 'give the token without the "Bearer " prefix' });
+      return;
+    }
+    foreign(HUBSPOT_KEYS, 'hubspot');
+    if (d.instanceUrl === undefined) ctx.addIssue({ code: 'custom', path: ['instanceUrl'], message: 'salesforce needs the instance (My Domain) URL, e.g. https://acme.my.salesforce.com' });
+    if (d.auth === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'salesforce needs auth: { flow: client_credentials, clientId, clientSecret } or { flow: jwt_bearer, clientId, username, privateKeyFile }' });
+    }
   });
+export type DestinationConfig = z.output<typeof destinationConfig>;
 
 const fieldPolicy = z.strictObject({
   policy: z.enum(MERGE_POLICIES),
@@ -237,6 +317,7 @@ export const leadsyncConfig = z.strictObject({
       host: z.string().default('127.0.0.1').describe('(Default: 127.0.0.1)'),
       port: z.number().int().min(0).max(65535).default(8080).describe('(Default: 8080)'),
       bodyLimitBytes: z.number().int().positive().default(1_048_576).describe('(Default: 1048576)'),
+      readOnly: z.boolean().default(false).describe('Refuse every change through the HTTP API and dashboard (replay, discard, approve, reject, tokens, config reload) with 403 SERVICE_READ_ONLY; reads still work. (Default: false)'),
     })
     .prefault({}),
   storage: z

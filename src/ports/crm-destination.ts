@@ -11,6 +11,12 @@ export interface CrmRecordFailure {
   readonly retryable: boolean;
   /** The CRM's Retry-After, when it sent one. */
   readonly retryAfterMs?: number;
+  /**
+   * The CRM stopped serving every call for a long time (HubSpot DAILY 429,
+   * Salesforce REQUEST_LIMIT_EXCEEDED): the rate-limit governor pauses the
+   * whole destination this long instead of letting jobs burn their retries.
+   */
+  readonly pauseDestinationMs?: number;
 }
 
 /** Identifies a record by a unique field, e.g. `{ idField: 'email', id: 'ada@example.com' }`. */
@@ -52,4 +58,22 @@ export interface CrmDestination {
   describe(): Promise<CrmSchema>;
   read(object: string, keys: readonly RecordKey[]): Promise<readonly ReadResult[]>;
   upsert(object: string, inputs: readonly UpsertInput[]): Promise<readonly UpsertResult[]>;
+  /**
+   * What the CRM's last response said about its rate limit (HubSpot
+   * `X-HubSpot-RateLimit-*`, Salesforce `Sforce-Limit-Info`), for the
+   * rate-limit governor to adapt to; undefined before any response told.
+   * (Default: absent — the governor uses the configured limit only)
+   */
+  rateLimitStatus?(): CrmRateLimitStatus | undefined;
+}
+
+/** A CRM's own account of its rate limit, from its last response's headers. */
+export interface CrmRateLimitStatus {
+  /** Calls left in the current window. */
+  readonly remaining: number;
+  /** Calls allowed per window. */
+  readonly max: number;
+  readonly intervalMs: number;
+  /** Calls left today, where the CRM says. */
+  readonly dailyRemaining?: number;
 }

@@ -31,6 +31,36 @@ export interface ClaimRequest {
   readonly now: Date;
   /** How long the claim lasts; after it the job is handed out again (the worker is presumed dead). */
   readonly visibilityMs: number;
+  /**
+   * Most jobs of one lead to hand out in this claim, so the batch lane can
+   * coalesce a lead's updates into one write. (Default: 1 — one job per lead.)
+   *
+   * With n > 1: when the claim hands out a lead's first unfinished job (as it
+   * would with 1), it also hands out the jobs of that lead that follow it in
+   * enqueue order, one after another, and stops at the first that is
+   * - in another lane, or
+   * - not due at `now` (a retry not yet due, or a job still held by a claim
+   *   that has not expired), or
+   * - one too many: n jobs of the lead taken, or `limit` jobs taken in all.
+   * No job is ever skipped: a lead's jobs in one result are consecutive and
+   * start at its first unfinished job, so a job is still never handed out
+   * while an earlier job of its lead is unfinished and held by anyone else.
+   *
+   * `limit` counts jobs, not leads. Leads are taken in the usual order (the
+   * first job's due time, then enqueue order); a lead's run cut short by
+   * `limit` leaves the rest for a later claim. Every job handed out gets this
+   * claim (`workerId`, expiry `now + visibilityMs`, attempt + 1), and the
+   * result lists them in enqueue order.
+   *
+   * The holder finishes a lead's jobs in enqueue order (settle the earlier
+   * one first, or all in one `settleMany` in order). A later job it still
+   * holds when the earlier one is retried stays claimed until it is settled,
+   * retried, or its claim expires; it is not the lead's first job, so no
+   * claim hands it out before the earlier one is finished. After the earlier
+   * job is settled, the held job keeps its claim (it is handed out again only
+   * when that claim expires, counting the attempt).
+   */
+  readonly consecutivePerLead?: number;
 }
 
 export interface RetryRequest {
@@ -57,7 +87,10 @@ export type RetryResult =
  * a retry — whatever the lanes of the two jobs.
  */
 export interface JobQueue {
-  /** Hands out up to `limit` due jobs of a lane, oldest due first. */
+  /**
+   * Hands out up to `limit` due jobs of a lane, oldest due first: one per lead,
+   * or a lead's consecutive jobs with `consecutivePerLead`.
+   */
   claim(request: ClaimRequest): Promise<readonly Job[]>;
   /** Releases a claimed job to run again at `runAt`. The attempt count moves on at the next claim. */
   retry(jobId: string, request: RetryRequest): Promise<RetryResult>;

@@ -1,8 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { ingestEvent } from '../app/event-ingestion.js';
 import { groupCommitIngest } from '../app/group-commit-ingest.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors/error-codes.js';
+import { noPipelineMetrics } from '../ports/pipeline-metrics.js';
+import { registerApiDocs } from './api-docs.js';
+import { coreSchemas } from './core-route-schemas.js';
+import { registerMetricsRoute, type ServiceMetrics } from './metrics-route.js';
 import { registerOperatorRoutes } from './operator-routes.js';
+import { registerAccessControl } from './access-control.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import type { Runtime } from './runtime.js';
 
 export interface HttpAppDeps {
@@ -10,7 +16,14 @@ export interface HttpAppDeps {
   readonly bodyLimitBytes: number;
   readonly now: () => Date;
   readonly isReady: () => boolean;
+  /** Counts deliveries and serves `GET /metrics` (docs/metrics.md). (Default: no metrics, no /metrics route) */
+  readonly metrics?: ServiceMetrics;
+  /** Sees every route as it is registered (test/integration/openapi-coverage.test.ts checks each has a schema). (Default: none) */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
+
+/** `info.version` of the OpenAPI document. */
+const API_VERSION = '0.1.0';
 
 function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; message: string; fix: string } {
   return { code, message: message ?? ERROR_CODES[code].message, fix: ERROR_CODES[code].fix };
@@ -22,6 +35,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   // One commit serves every delivery that arrived while the previous commit ran.
   const intake = groupCommitIngest(storage.ingest);
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimitBytes });
+  const onRoute = deps.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
 
   // Signatures are computed over the exact bytes received, so JSON is parsed later, by us.
   app.removeAllContentTypeParsers();
@@ -34,14 +49,28 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     return reply.code(status).send({ code: status === 500 ? 'WORKER_UNEXPECTED' : 'USAGE_INVALID', message: error.message });
   });
 
-  app.post<{ Params: { source: string } }>('/v1/events/:source', async (request, reply) => {
+  // Before any route, so it guards every one (tokens, roles, read-only mode, viewers' PII masking: access-control.ts).
+  registerAccessControl(app, { tokens: storage.apiTokens, now: deps.now, readOnly: () => deps.runtime.config.document.service.readOnly });
+
+  const metrics = deps.metrics ?? noPipelineMetrics;
+  // Before any route: @fastify/swagger collects the routes registered after it (every route below is in a plugin).
+  registerApiDocs(app, { version: API_VERSION });
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
+
+  void app.register((scope, _options, done) => {
+  // The body is the raw bytes (parsed after the signature check), so the body schema documents, it does not validate.
+  scope.post<{ Params: { source: string } }>('/v1/events/:source', { schema: coreSchemas.ingestEvent, validatorCompiler: () => () => true }, async (request, reply) => {
     const source = sources.get(request.params.source);
-    if (!source) return reply.code(404).send(errorBody('MAPPING_SOURCE_UNKNOWN', `no source "${request.params.source}"`));
+    if (!source) {
+      // Not labelled with the path: a scan of made-up source names must not create a time series each.
+      metrics.eventIngested('(unknown)', 'rejected', 'MAPPING_SOURCE_UNKNOWN');
+      return reply.code(404).send(errorBody('MAPPING_SOURCE_UNKNOWN', `no source "${request.params.source}"`));
+    }
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(' ') : value;
     const url = `${request.protocol}://${request.host}${request.url}`;
-    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, intake, deps.now());
+    const result = await ingestEvent(source, { method: request.method, url, rawBody, headers }, intake, deps.now(), metrics);
     switch (result.status) {
       case 'queued':
         return reply.code(202).send({ eventId: result.eventId, idempotencyKey: result.idempotencyKey, status: 'queued', lane: result.lane });
@@ -54,14 +83,28 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     }
   });
 
-  app.get('/healthz', () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  scope.get('/healthz', { schema: coreSchemas.healthz }, () => ({ status: 'ok' }));
+  scope.get('/readyz', { schema: coreSchemas.readyz }, async (_request, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'starting' });
     const depth = await storage.jobs.depth();
-    return { status: 'ready', queueDepth: depth };
+    const governor = deps.runtime.governor;
+    if (governor === undefined) return { status: 'ready', queueDepth: depth };
+    const crm = await governor.status();
+    return {
+      status: 'ready',
+      queueDepth: depth,
+      crm: {
+        destination: crm.destination,
+        tokens: crm.tokens,
+        blockedUntil: crm.blockedUntil?.toISOString() ?? null,
+        paused: crm.pause ? { since: crm.pause.since.toISOString(), until: crm.pause.until.toISOString(), reason: crm.pause.reason } : null,
+        limit: { requests: crm.policy.requests, intervalMs: crm.policy.intervalMs },
+        dailyRemaining: crm.dailyRemaining,
+      },
+    };
   });
 
-  app.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey', async (request, reply) => {
+  scope.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey', { schema: coreSchemas.getLead }, async (request, reply) => {
     const { leadKey } = request.params;
     const separator = leadKey.indexOf(':');
     const object = leadKey.slice(0, separator);
@@ -76,12 +119,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     return { leadKey, record: { id: record.recordId, updatedAt: record.updatedAt, properties: record.properties }, latest: history.slice(-5) };
   });
 
-  app.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey/audit', async (request) => ({
+  scope.get<{ Params: { leadKey: string } }>('/v1/leads/:leadKey/audit', { schema: coreSchemas.getLeadAudit }, async (request) => ({
     leadKey: request.params.leadKey,
     entries: await storage.audit.history(request.params.leadKey),
   }));
+  done();
+  });
 
   registerOperatorRoutes(app, deps.runtime, { now: deps.now });
+  registerDashboardRoutes(app, deps.runtime, { now: deps.now });
 
   return app;
 }

@@ -8,6 +8,8 @@ export interface LeadsyncApiClientOptions {
   readonly nowMs?: () => number;
   /** Per request. (Default: 10000) */
   readonly timeoutMs?: number;
+  /** API token sent as `Authorization: Bearer` on reads (operator routes need one; ingest does not). (Default: none) */
+  readonly token?: string;
 }
 
 /**
@@ -19,22 +21,29 @@ export class LeadsyncApiClient implements LeadsyncApi {
   readonly baseUrl: string;
   private readonly nowMs: () => number;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(baseUrl: string, options: LeadsyncApiClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.nowMs = options.nowMs ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.token = options.token;
   }
 
   postEvent(source: string, scheme: SignatureScheme, body: Buffer): Promise<ApiResponse> {
-    const url = `${this.baseUrl}/v1/events/${encodeURIComponent(source)}`;
-    const webhookId = `msg_${randomBytes(12).toString('base64url')}`;
-    const headers = { 'content-type': 'application/json', ...signDelivery(scheme, { method: 'POST', url, body, nowMs: this.nowMs(), webhookId }) };
+    const { url, headers } = this.signEvent(source, scheme, body);
     return this.call(url, { method: 'POST', headers, body });
   }
 
+  /** The request `postEvent` would send (URL and signed headers), without sending it: `leadsync send --dry-run`. */
+  signEvent(source: string, scheme: SignatureScheme, body: Buffer): { readonly url: string; readonly headers: Readonly<Record<string, string>> } {
+    const url = `${this.baseUrl}/v1/events/${encodeURIComponent(source)}`;
+    const webhookId = `msg_${randomBytes(12).toString('base64url')}`;
+    return { url, headers: { 'content-type': 'application/json', ...signDelivery(scheme, { method: 'POST', url, body, nowMs: this.nowMs(), webhookId }) } };
+  }
+
   get(path: string): Promise<ApiResponse> {
-    return this.call(`${this.baseUrl}${path}`, { method: 'GET' });
+    return this.call(`${this.baseUrl}${path}`, { method: 'GET', ...(this.token === undefined ? {} : { headers: { authorization: `Bearer ${this.token}` } }) });
   }
 
   private async call(url: string, init: RequestInit): Promise<ApiResponse> {

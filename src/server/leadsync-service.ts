@@ -1,15 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { createAlertDispatcher } from '../app/alert-dispatcher.js';
+import { bootstrapAdminToken } from '../app/api-token-actions.js';
 import { startMaintenanceLoop } from '../app/maintenance-loop.js';
+import { timedCrmDestination } from '../app/timed-crm-destination.js';
 import { startWorkerLoop } from '../app/worker-loop.js';
 import type { LoadedConfig } from '../config/config-loader.js';
 import { buildAlertChannels } from './alert-channel-factory.js';
 import { buildHttpApp } from './http-app.js';
 import { createLogger, type Logger } from './logger.js';
+import { startMetricsServer } from './metrics-route.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { createServiceMetrics } from './service-metrics.js';
 import { systemScheduler } from './system-scheduler.js';
+import { startWorkerThread } from './worker-thread-host.js';
 
 export interface ServiceOptions {
   readonly port?: number;
@@ -21,6 +26,14 @@ export interface ServiceOptions {
   readonly log: (line: string) => void;
   /** Structured JSON log with PII masked: worker errors, alerts, maintenance. (Default: createLogger() to stderr) */
   readonly logger?: Logger;
+  /**
+   * Run the worker in a `worker_threads` thread with its own SQLite connection, so claims, CRM calls and
+   * synchronous commits never hold up HTTP. (Default: true when serving HTTP on a database file; the worker
+   * runs on the service's own event loop without HTTP (`leadsync worker`) or on an in-memory database)
+   */
+  readonly workerThread?: boolean;
+  /** Also serve `GET /metrics` alone on this port (for `leadsync worker`; the HTTP API serves it anyway). (Default: none) */
+  readonly metricsPort?: number;
 }
 
 export interface RunningService {
@@ -29,30 +42,69 @@ export interface RunningService {
   readonly storage: Runtime['storage'];
   readonly app: FastifyInstance;
   readonly logger: Logger;
+  /**
+   * This process's metrics; `/metrics` serves them. A worker thread's registry is added with
+   * `metrics.addRemote(() => snapshotFromTheThread())` (docs/metrics.md).
+   */
+  readonly metrics: ReturnType<typeof createServiceMetrics>;
+  /** Where `--metrics-port` serves `/metrics`; '' without one. */
+  readonly metricsUrl: string;
+  /**
+   * The admin token created because the storage had never held one (first
+   * start); null otherwise. Print it once, to the person, never to the log.
+   */
+  readonly firstAdminToken: string | null;
+  /** Where the worker runs: its own thread (the default with HTTP), the service's event loop, or nowhere (`--no-worker`). */
+  readonly workerMode: 'thread' | 'event-loop' | 'none';
   /** Graceful stop: no new requests or claims, in-flight work finished, database closed. */
   stop(): Promise<void>;
 }
 
 /** The composition root of `leadsync serve`: storage, CRM, HTTP and the worker, wired from one config. */
 export async function startService(config: LoadedConfig, options: ServiceOptions): Promise<RunningService> {
-  const runtime = openRuntime(config);
+  // Before the runtime: the CRM rate-limit governor logs pauses and 429 blocks with the rest.
   const logger = options.logger ?? createLogger();
+  const runtime = await openRuntime(config, { logger });
+  const firstAdmin = options.http === false ? null : await bootstrapAdminToken({ tokens: runtime.storage.apiTokens, now: () => new Date(), randomBytes: () => randomBytes(32) });
   const alerts = createAlertDispatcher({ channels: buildAlertChannels(config.document.alerts, logger), logger, scheduler: systemScheduler });
+  const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
   let ready = false;
   const app = buildHttpApp({
     runtime,
+    metrics,
     bodyLimitBytes: config.document.service.bodyLimitBytes,
     now: () => new Date(),
     isReady: () => ready,
   });
   const url = options.http === false ? '' : await app.listen({ port: options.port ?? config.document.service.port, host: options.host ?? config.document.service.host });
-  const worker = options.worker
-    ? startWorkerLoop(runtime.processorDeps, {
-        workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  const metricsServer = options.metricsPort === undefined ? undefined : await startMetricsServer(metrics, { host: options.host ?? config.document.service.host, port: options.metricsPort });
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
+  const workerThread = inThread
+    ? await startWorkerThread({
+        config,
+        logger,
+        onDeadLetter: (notice) => alerts.notify(notice),
+        loop: {
+          workerId,
+          visibilityMs: config.document.retry.visibilityTimeoutMs,
+          realtimeConcurrency: config.document.lanes.realtime.concurrency,
+          batchMaxSize: config.document.lanes.batch.maxSize,
+          batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+        },
+      })
+    : undefined;
+  if (workerThread) metrics.addRemote(() => workerThread.metrics());
+  // A config reload (SIGHUP, POST /v1/config/reload) reaches the worker thread's own runtime too.
+  if (workerThread) runtime.onReload((next) => workerThread.reload(next));
+  const worker = options.worker && !inThread
+    ? startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
+        workerId,
         visibilityMs: config.document.retry.visibilityTimeoutMs,
         realtimeConcurrency: config.document.lanes.realtime.concurrency,
         batchMaxSize: config.document.lanes.batch.maxSize,
         batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+        metrics,
         onError: (error) => logger.error({ err: error }, 'worker error'),
         onOutcome: (_job, outcome) => {
           if (outcome.kind === 'settled' && outcome.deadLetter) alerts.notify(outcome.deadLetter);
@@ -75,10 +127,16 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     storage: runtime.storage,
     app,
     logger,
+    metrics,
+    metricsUrl: metricsServer?.url ?? '',
+    workerMode: workerThread ? 'thread' : worker ? 'event-loop' : 'none',
+    firstAdminToken: firstAdmin?.secret ?? null,
     async stop() {
       ready = false;
       await app.close();
+      await metricsServer?.close();
       await worker?.stop();
+      await workerThread?.stop();
       await maintenance.stop();
       // After the worker: its last dead letters still alert. Bounded by the dispatcher's stop deadline.
       await alerts.stop();

@@ -48,13 +48,6 @@ const pageQuery = {
   cursor: { type: 'string', description: '`nextCursor` of the previous page.' },
 } as const;
 
-/** Mutations name the person acting; real authentication replaces this header later. */
-export const ACTOR_HEADER = 'x-leadsync-actor';
-const actorHeaders = {
-  type: 'object',
-  required: [ACTOR_HEADER],
-  properties: { [ACTOR_HEADER]: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'Who is acting; recorded as the audit actor.' } },
-} as const;
 
 /** A DLQ item; resolution fields only on resolved items. */
 export const deadLetterItemSchema = {
@@ -203,8 +196,13 @@ const pageOf = (item: object): object => ({
   properties: { items: { type: 'array', items: item }, nextCursor: nullableText },
 });
 
+/** Each route's key becomes its OpenAPI `operationId` (listDeadLetters, approve, …). */
+function withOperationIds<T extends Record<string, object>>(schemas: T): { readonly [K in keyof T]: T[K] & { readonly operationId: K } } {
+  return Object.fromEntries(Object.entries(schemas).map(([key, schema]) => [key, { ...schema, operationId: key }])) as { readonly [K in keyof T]: T[K] & { readonly operationId: K } };
+}
+
 /** Route schemas, by route. */
-export const operatorSchemas = {
+export const operatorSchemas = withOperationIds({
   listDeadLetters: {
     summary: 'DLQ items grouped by error code, then the items (newest first)',
     tags: ['dlq'],
@@ -273,7 +271,6 @@ export const operatorSchemas = {
     tags: ['dlq'],
     params: idParams,
     querystring: dryRunQuery,
-    headers: actorHeaders,
     response: { 200: replayOutcome, 400: errorBodySchema, 404: errorBodySchema, 409: withItem(deadLetterItemSchema) },
   },
   discardDeadLetter: {
@@ -281,7 +278,6 @@ export const operatorSchemas = {
     tags: ['dlq'],
     params: idParams,
     querystring: dryRunQuery,
-    headers: actorHeaders,
     response: {
       200: {
         type: 'object',
@@ -296,7 +292,6 @@ export const operatorSchemas = {
   replayAllDeadLetters: {
     summary: 'Replay every open item with one error code (optionally of one source), oldest first',
     tags: ['dlq'],
-    headers: actorHeaders,
     body: closedObject(
       {
         code: { type: 'string', enum: errorCodes },
@@ -332,7 +327,6 @@ export const operatorSchemas = {
     tags: ['approvals'],
     params: idParams,
     querystring: dryRunQuery,
-    headers: actorHeaders,
     response: {
       200: {
         type: 'object',
@@ -357,7 +351,6 @@ export const operatorSchemas = {
     tags: ['approvals'],
     params: idParams,
     querystring: dryRunQuery,
-    headers: actorHeaders,
     response: {
       200: {
         type: 'object',
@@ -402,4 +395,4 @@ export const operatorSchemas = {
       },
     },
   },
-} as const;
+} as const);

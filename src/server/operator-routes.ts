@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { approveApproval, listApprovals, rejectApproval } from '../app/approval-actions.js';
 import { searchAudit, verifyAudit } from '../app/audit-queries.js';
 import {
@@ -10,10 +10,11 @@ import {
   type DeadLetterListStatus,
 } from '../app/dead-letter-actions.js';
 import type { AuditOutcome } from '../core/audit/audit-record-types.js';
-import { ERROR_CODES, errorDefinition, LeadsyncError, type ErrorCode } from '../core/errors/error-codes.js';
+import { ERROR_CODES, errorDefinition, type ErrorCode } from '../core/errors/error-codes.js';
 import type { ApprovalStatus } from '../ports/approval-store.js';
+import { sendError, useJsonApiConventions } from './json-api-scope.js';
 import { operatorDeps } from './operator-deps.js';
-import { ACTOR_HEADER, operatorSchemas as schemas } from './operator-route-schemas.js';
+import { operatorSchemas as schemas } from './operator-route-schemas.js';
 import type { Runtime } from './runtime.js';
 
 /** What the operator routes need besides the runtime. */
@@ -32,28 +33,12 @@ interface PageQuery {
   readonly limit?: number;
   readonly cursor?: string;
 }
-interface ActorHeaders {
-  readonly [ACTOR_HEADER]: string;
-}
 
-function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; message: string; fix: string } {
-  return { code, message: message ?? ERROR_CODES[code].message, fix: ERROR_CODES[code].fix };
-}
-
-function sendError(reply: FastifyReply, code: ErrorCode, message?: string, extra: Record<string, unknown> = {}, status?: number): FastifyReply {
-  return reply.code(status ?? errorDefinition(code).httpStatus ?? 400).send({ ...errorBody(code, message), ...extra });
-}
-
-/** Names an unknown parameter plainly; Ajv's own words for it are "property name must be valid". */
-function validationMessage(error: FastifyError): string {
-  const unknown = error.validation?.find((issue) => issue.keyword === 'propertyNames');
-  const name = unknown?.params['propertyName'];
-  return typeof name === 'string' ? `${error.validationContext ?? 'request'} has an unknown parameter "${name}"` : error.message;
-}
-
-/** Mutations carry the person acting in a header until real authentication arrives. */
-function actorOf(headers: ActorHeaders): string {
-  return headers[ACTOR_HEADER].trim();
+/** The person acting: the name of the token the request authenticated with, recorded as the audit actor. */
+function actorOf(request: FastifyRequest): string {
+  // Access control (access-control.ts) has authenticated every operator route by now.
+  if (request.apiToken === null) throw new Error(`${request.method} ${request.url} ran without an authenticated token`);
+  return request.apiToken.name;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -71,28 +56,7 @@ export function registerOperatorRoutes(app: FastifyInstance, runtime: Runtime, d
   const audit = runtime.storage.audit;
 
   void app.register((scope, _options, done) => {
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, parsed) => {
-      const raw = typeof body === 'string' ? body : body.toString('utf8');
-      if (raw.trim() === '') {
-        parsed(null, undefined);
-        return;
-      }
-      try {
-        parsed(null, JSON.parse(raw));
-      } catch (error) {
-        parsed(new LeadsyncError('INPUT_JSON_INVALID', `the body is not valid JSON: ${(error as Error).message}`, { cause: error }), undefined);
-      }
-    });
-
-    scope.setErrorHandler((error: FastifyError | LeadsyncError, _request, reply) => {
-      if (error instanceof LeadsyncError) return sendError(reply, error.code, error.message);
-      if (error.validation) {
-        const fix = error.validationContext === 'headers' ? `Send the ${ACTOR_HEADER} header naming the person acting; it is recorded as the audit actor.` : 'See docs/http-api.md for the parameters of this route.';
-        return reply.code(400).send({ code: 'USAGE_INVALID', message: validationMessage(error), fix });
-      }
-      // Anything else (body too large, a bug) is answered by the app's own handler.
-      throw error;
-    });
+    useJsonApiConventions(scope);
 
     // --- DLQ -----------------------------------------------------------------
 
@@ -111,20 +75,20 @@ export function registerOperatorRoutes(app: FastifyInstance, runtime: Runtime, d
       return { item: shown.item, event: shown.event, history: shown.history };
     });
 
-    scope.post<{ Headers: ActorHeaders; Body: { code: ErrorCode; source?: string; dryRun?: boolean } }>(
+    scope.post<{ Body: { code: ErrorCode; source?: string; dryRun?: boolean } }>(
       '/v1/dlq/replay',
       { schema: schemas.replayAllDeadLetters },
       async (request) => {
         const { code, source, dryRun } = request.body;
-        return replayAllDeadLetters(deadLetters, { code, ...optional('source', source) }, actorOf(request.headers), { dryRun: dryRun === true });
+        return replayAllDeadLetters(deadLetters, { code, ...optional('source', source) }, actorOf(request), { dryRun: dryRun === true });
       },
     );
 
-    scope.post<{ Params: IdParams; Querystring: DryRunQuery; Headers: ActorHeaders }>(
+    scope.post<{ Params: IdParams; Querystring: DryRunQuery}>(
       '/v1/dlq/:id/replay',
       { schema: schemas.replayDeadLetter },
       async (request, reply) => {
-        const outcome = await replayDeadLetter(deadLetters, request.params.id, actorOf(request.headers), { dryRun: request.query.dryRun === true });
+        const outcome = await replayDeadLetter(deadLetters, request.params.id, actorOf(request), { dryRun: request.query.dryRun === true });
         switch (outcome.status) {
           case 'not_found':
             return sendError(reply, 'DLQ_ITEM_NOT_FOUND', `no DLQ item "${outcome.id}"`);
@@ -137,11 +101,11 @@ export function registerOperatorRoutes(app: FastifyInstance, runtime: Runtime, d
       },
     );
 
-    scope.post<{ Params: IdParams; Querystring: DryRunQuery; Headers: ActorHeaders }>(
+    scope.post<{ Params: IdParams; Querystring: DryRunQuery}>(
       '/v1/dlq/:id/discard',
       { schema: schemas.discardDeadLetter },
       async (request, reply) => {
-        const outcome = await discardDeadLetter(deadLetters, request.params.id, actorOf(request.headers), { dryRun: request.query.dryRun === true });
+        const outcome = await discardDeadLetter(deadLetters, request.params.id, actorOf(request), { dryRun: request.query.dryRun === true });
         switch (outcome.status) {
           case 'not_found':
             return sendError(reply, 'DLQ_ITEM_NOT_FOUND', `no DLQ item "${outcome.id}"`);
@@ -165,11 +129,11 @@ export function registerOperatorRoutes(app: FastifyInstance, runtime: Runtime, d
       },
     );
 
-    scope.post<{ Params: IdParams; Querystring: DryRunQuery; Headers: ActorHeaders }>(
+    scope.post<{ Params: IdParams; Querystring: DryRunQuery}>(
       '/v1/approvals/:id/approve',
       { schema: schemas.approve },
       async (request, reply) => {
-        const outcome = await approveApproval(approvals, request.params.id, actorOf(request.headers), { dryRun: request.query.dryRun === true });
+        const outcome = await approveApproval(approvals, request.params.id, actorOf(request), { dryRun: request.query.dryRun === true });
         switch (outcome.status) {
           case 'not_found':
             return sendError(reply, 'APPROVAL_NOT_FOUND', `no approval "${outcome.id}"`);
@@ -187,11 +151,11 @@ export function registerOperatorRoutes(app: FastifyInstance, runtime: Runtime, d
       },
     );
 
-    scope.post<{ Params: IdParams; Querystring: DryRunQuery; Headers: ActorHeaders }>(
+    scope.post<{ Params: IdParams; Querystring: DryRunQuery}>(
       '/v1/approvals/:id/reject',
       { schema: schemas.reject },
       async (request, reply) => {
-        const outcome = await rejectApproval(approvals, request.params.id, actorOf(request.headers), { dryRun: request.query.dryRun === true });
+        const outcome = await rejectApproval(approvals, request.params.id, actorOf(request), { dryRun: request.query.dryRun === true });
         switch (outcome.status) {
           case 'not_found':
             return sendError(reply, 'APPROVAL_NOT_FOUND', `no approval "${outcome.id}"`);

@@ -82,7 +82,7 @@ describe('leadsync send', () => {
 
 describe('leadsync demo', () => {
   it('posts every preset fixture, waits for the worker, and shows the records, the DLQ item and the approval', async () => {
-    const run = await runCliAsync(['demo', '--url', service.url, '--timeout', '25'], { env });
+    const run = await runCliAsync(['demo', '--url', service.url, '--timeout', '25'], { env: { ...env, LEADSYNC_TOKEN: service.firstAdminToken ?? '' } });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/webform\/demo-request\.json\s+→ 20[02] (queued|duplicate)/);

@@ -125,7 +125,8 @@ export function crmDestinationContract(makeCrm: CrmFactory): void {
       const { destination, injectFault } = await makeCrm();
       const input = { idField: 'email', id: 'ada@example.com', properties: { firstname: 'Ada' } };
       injectFault({ kind: 'transient', times: 2 });
-      injectFault({ kind: 'rate_limited', times: 1, retryAfterMs: 2500 });
+      // Whole seconds: an HTTP CRM can only say Retry-After in seconds.
+      injectFault({ kind: 'rate_limited', times: 1, retryAfterMs: 3000 });
       injectFault({ kind: 'permanent', times: 1 });
 
       const unavailable = await destination.upsert('contact', [input, { ...input, id: 'bob@example.com' }]);
@@ -134,7 +135,7 @@ export function crmDestinationContract(makeCrm: CrmFactory): void {
         { ok: false, code: 'CRM_UNAVAILABLE', retryable: true },
       ]);
       expect(await destination.read('contact', [{ idField: 'email', id: 'ada@example.com' }])).toMatchObject([{ ok: false, code: 'CRM_UNAVAILABLE' }]);
-      expect(await destination.upsert('contact', [input])).toMatchObject([{ ok: false, code: 'CRM_RATE_LIMITED', retryable: true, retryAfterMs: 2500 }]);
+      expect(await destination.upsert('contact', [input])).toMatchObject([{ ok: false, code: 'CRM_RATE_LIMITED', retryable: true, retryAfterMs: 3000 }]);
       expect(await destination.upsert('contact', [input])).toMatchObject([{ ok: false, code: 'CRM_REJECTED', retryable: false }]);
 
       // Nothing was written while failing; the next call goes through.

@@ -113,6 +113,119 @@ export function jobQueueContract(makeStorage: StorageFactory): void {
       expect(await ports.jobs.retry('nonsense', { workerId: 'w2', runAt, error: 'x' })).toEqual({ status: 'lost_claim' });
     });
 
+    describe('consecutivePerLead: a lead\'s consecutive due jobs in one claim', () => {
+      const claimOf = (ports: StoragePorts, clock: ManualClock, lane: Lane, options: { limit?: number; perLead?: number; workerId?: string } = {}): ReturnType<StoragePorts['jobs']['claim']> =>
+        ports.jobs.claim({ lane, limit: options.limit ?? 10, workerId: options.workerId ?? 'w', now: clock.now(), visibilityMs: VISIBILITY_MS, ...(options.perLead === undefined ? {} : { consecutivePerLead: options.perLead }) });
+      const at = (second: number): string => `2026-01-01T00:00:0${second}.000Z`;
+
+      it('hands out a lead\'s following jobs with its first, in enqueue order, each with the claim', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        const y1 = await enqueue(ports, 'y', 'batch', clock, at(1));
+        const x2 = await enqueue(ports, 'x', 'batch', clock, at(2));
+        const x3 = await enqueue(ports, 'x', 'batch', clock, at(3));
+
+        const claimed = await claimOf(ports, clock, 'batch', { perLead: 3, workerId: 'w1' });
+        expect(claimed.map((job) => job.id)).toEqual([x1, y1, x2, x3]);
+        expect(claimed.map((job) => job.attempt)).toEqual([1, 1, 1, 1]);
+        expect(claimed.map((job) => job.leadKey)).toEqual(['webform:x', 'webform:y', 'webform:x', 'webform:x']);
+        // Held: nobody else gets any of them, with or without the option.
+        expect(await claimOf(ports, clock, 'batch', { perLead: 3, workerId: 'w2' })).toEqual([]);
+        expect(await claimOf(ports, clock, 'batch', { workerId: 'w2' })).toEqual([]);
+
+        // The holder settles them in order in one call; every settle is accepted and the queue is empty.
+        const results = await ports.outcomes.settleMany([x1, x2, x3, y1].map((id) => ({ job: { id, workerId: 'w1' }, audit: [] })));
+        expect(results.map((result) => result.status)).toEqual(['settled', 'settled', 'settled', 'settled']);
+        expect(await ports.jobs.depth()).toEqual({ realtime: 0, batch: 0 });
+      });
+
+      it('without the option (or with 1) hands out one job per lead, as before', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        await enqueue(ports, 'x', 'batch', clock, at(2));
+        expect((await claimOf(ports, clock, 'batch', { perLead: 1 })).map((job) => job.id)).toEqual([x1]);
+        expect(await claimOf(ports, clock, 'batch', { perLead: 5 })).toEqual([]);
+      });
+
+      it('stops at n jobs of a lead, at a job of another lane, and at limit (which counts jobs)', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        const x2 = await enqueue(ports, 'x', 'batch', clock, at(2));
+        const x3 = await enqueue(ports, 'x', 'batch', clock, at(3));
+        const x4 = await enqueue(ports, 'x', 'realtime', clock, at(4));
+        const x5 = await enqueue(ports, 'x', 'batch', clock, at(5));
+        const y1 = await enqueue(ports, 'y', 'batch', clock, at(1));
+        const y2 = await enqueue(ports, 'y', 'batch', clock, at(2));
+
+        // n = 2: x1, x2 of lead x; limit 3 leaves room for y's first only.
+        expect((await claimOf(ports, clock, 'batch', { perLead: 2, limit: 3 })).map((job) => job.id)).toEqual([x1, x2, y1]);
+        await ports.outcomes.settleMany([x1, x2, y1].map((id) => ({ job: { id, workerId: 'w' }, audit: [] })));
+        // x3 is followed by a realtime job: the run stops there, and x5 behind it is not skipped to.
+        expect((await claimOf(ports, clock, 'batch', { perLead: 10 })).map((job) => job.id)).toEqual([x3, y2]);
+        await ports.outcomes.settleMany([x3, y2].map((id) => ({ job: { id, workerId: 'w' }, audit: [] })));
+        expect(await claimOf(ports, clock, 'batch', { perLead: 10 })).toEqual([]);
+        expect((await claimOf(ports, clock, 'realtime', { perLead: 10 })).map((job) => job.id)).toEqual([x4]);
+        await ports.outcomes.settle({ job: { id: x4, workerId: 'w' }, audit: [] });
+        expect((await claimOf(ports, clock, 'batch', { perLead: 10 })).map((job) => job.id)).toEqual([x5]);
+      });
+
+      it('gives nothing of a lead whose first job someone else holds, and the whole run once that claim expires', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        const x2 = await enqueue(ports, 'x', 'batch', clock, at(2));
+        expect((await claimOf(ports, clock, 'batch', { workerId: 'dead' })).map((job) => job.id)).toEqual([x1]);
+        expect(await claimOf(ports, clock, 'batch', { perLead: 5, workerId: 'alive' })).toEqual([]);
+        clock.advance(VISIBILITY_MS);
+        const again = await claimOf(ports, clock, 'batch', { perLead: 5, workerId: 'alive' });
+        expect(again.map((job) => [job.id, job.attempt])).toEqual([
+          [x1, 2],
+          [x2, 1],
+        ]);
+        expect(await ports.outcomes.settle({ job: { id: x1, workerId: 'dead' }, audit: [] })).toEqual({ status: 'lost_claim' });
+      });
+
+      it('keeps a held follower claimed after the first job settles; it is handed out again only when its claim expires', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        const x2 = await enqueue(ports, 'x', 'batch', clock, at(2));
+        expect((await claimOf(ports, clock, 'batch', { perLead: 2, workerId: 'w1' })).map((job) => job.id)).toEqual([x1, x2]);
+        expect((await ports.outcomes.settle({ job: { id: x1, workerId: 'w1' }, audit: [] })).status).toBe('settled');
+        expect(await claimOf(ports, clock, 'batch', { perLead: 2, workerId: 'w2' })).toEqual([]);
+        clock.advance(VISIBILITY_MS);
+        const [reclaimed] = await claimOf(ports, clock, 'batch', { perLead: 2, workerId: 'w2' });
+        expect(reclaimed).toMatchObject({ id: x2, attempt: 2 });
+        expect(await ports.outcomes.settle({ job: { id: x2, workerId: 'w1' }, audit: [] })).toEqual({ status: 'lost_claim' });
+      });
+
+      it('stops at a follower that is not due, and holds later jobs behind a retried first job', async () => {
+        const { ports } = await makeStorage();
+        const clock = new ManualClock();
+        const x1 = await enqueue(ports, 'x', 'batch', clock, at(1));
+        const x2 = await enqueue(ports, 'x', 'batch', clock, at(2));
+        const x3 = await enqueue(ports, 'x', 'batch', clock, at(3));
+        expect((await claimOf(ports, clock, 'batch', { perLead: 3 })).map((job) => job.id)).toEqual([x1, x2, x3]);
+        // The holder's coalesced write failed: all three wait for a retry; x2 is due later than x1.
+        await ports.jobs.retry(x1, { workerId: 'w', runAt: clock.after(1000), error: 'CRM_UNAVAILABLE' });
+        await ports.jobs.retry(x2, { workerId: 'w', runAt: clock.after(5000), error: 'CRM_UNAVAILABLE' });
+        await ports.jobs.retry(x3, { workerId: 'w', runAt: clock.after(1000), error: 'CRM_UNAVAILABLE' });
+        clock.advance(999);
+        expect(await claimOf(ports, clock, 'batch', { perLead: 3 })).toEqual([]);
+        clock.advance(1);
+        // x2 is not due yet: the run is x1 alone (x3 is not skipped to).
+        const first = await claimOf(ports, clock, 'batch', { perLead: 3 });
+        expect(first.map((job) => [job.id, job.attempt, job.lastError])).toEqual([[x1, 2, 'CRM_UNAVAILABLE']]);
+        await ports.outcomes.settle({ job: { id: x1, workerId: 'w' }, audit: [] });
+        expect(await claimOf(ports, clock, 'batch', { perLead: 3 })).toEqual([]);
+        clock.advance(4000);
+        expect((await claimOf(ports, clock, 'batch', { perLead: 3 })).map((job) => job.id)).toEqual([x2, x3]);
+      });
+    });
+
     it('reports depth and the age of the oldest unfinished job per lane', async () => {
       const { ports } = await makeStorage();
       const clock = new ManualClock();

@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import type { Runtime } from '../../src/server/runtime.js';
 import { acceptFixture, acceptPayload, createOperatorWorkspace, drainQueue, fixturePayload, snapshotDatabase, type OperatorWorkspace } from '../support/operator-workspace.js';
+import { grantToken, type AuthHeaders } from '../support/api-token-fixtures.js';
 
 // Approvals end to end on a real SQLite file and the sandbox CRM, over the
 // HTTP routes in-process: an owner change waits for a person, who approves
@@ -10,7 +11,13 @@ import { acceptFixture, acceptPayload, createOperatorWorkspace, drainQueue, fixt
 
 const ADA_EMAIL = 'ada.lovelace@acme-analytics.co.uk';
 const ADA = `contacts:${ADA_EMAIL}`;
-const MARIA = { 'x-leadsync-actor': 'maria@example.com' };
+// Requests authenticate with tokens; the token's name is the audit actor. Each app's default is an operator token named maria@example.com.
+const defaultAuth = new WeakMap<FastifyInstance, AuthHeaders>();
+function authOf(app: FastifyInstance): AuthHeaders {
+  const headers = defaultAuth.get(app);
+  if (headers === undefined) throw new Error('setup() gives every app a default token');
+  return headers;
+}
 
 interface Setup {
   readonly workspace: OperatorWorkspace;
@@ -26,6 +33,7 @@ async function setup(options: { now?: () => Date } = {}): Promise<Setup> {
   const runtime = await workspace.open('original');
   const app = buildHttpApp({ runtime, bodyLimitBytes: 1_048_576, now: options.now ?? (() => new Date()), isReady: () => true });
   onTestFinished(() => app.close());
+  defaultAuth.set(app, await grantToken(runtime.storage.apiTokens, 'maria@example.com', 'operator'));
   return { workspace, runtime, app };
 }
 
@@ -47,7 +55,7 @@ async function owner(runtime: Runtime): Promise<unknown> {
   return record?.ok === true && record.found ? (record.properties['hubspot_owner_id'] ?? null) : undefined;
 }
 
-async function post<T>(app: FastifyInstance, url: string, headers: Record<string, string> = MARIA): Promise<{ status: number; body: T }> {
+async function post<T>(app: FastifyInstance, url: string, headers: Record<string, string> | undefined = authOf(app)): Promise<{ status: number; body: T }> {
   const response = await app.inject({ method: 'POST', url, headers });
   return { status: response.statusCode, body: response.json<T>() };
 }
@@ -56,11 +64,13 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
   it('approve writes the one field through the CRM, records the decision and field state, and audits the person', async () => {
     const { app, runtime } = await setup();
     const id = await proposeOwner(runtime);
-    const listed = (await app.inject({ method: 'GET', url: '/v1/approvals' })).json<{ items: { id: string; field: string; before: unknown; proposed: unknown; status: string }[] }>();
+    const listed = (await app.inject({ method: 'GET', url: '/v1/approvals', headers: authOf(app) })).json<{ items: { id: string; field: string; before: unknown; proposed: unknown; status: string }[] }>();
     expect(listed.items).toEqual([expect.objectContaining({ id, field: 'hubspot_owner_id', before: null, proposed: 'owner-4471', status: 'pending' })]);
     expect(await owner(runtime)).toBeNull();
 
-    expect((await post<{ code: string }>(app, `/v1/approvals/${id}/approve`, {})).body.code).toBe('USAGE_INVALID');
+    expect(await post<{ code: string }>(app, `/v1/approvals/${id}/approve`, {})).toMatchObject({ status: 401, body: { code: 'AUTH_TOKEN_MISSING' } });
+    const viewer = await grantToken(runtime.storage.apiTokens, 'vic', 'viewer');
+    expect(await post<{ code: string }>(app, `/v1/approvals/${id}/approve`, viewer)).toMatchObject({ status: 403, body: { code: 'AUTH_ROLE_INSUFFICIENT' } });
     const approved = await post<{ status: string; item: { status: string; decidedBy: string }; write: Record<string, unknown>; recordId: string; auditIds: string[] }>(app, `/v1/approvals/${id}/approve`);
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({
@@ -80,7 +90,7 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
       crmRecordId: approved.body.recordId,
       changes: [{ field: 'hubspot_owner_id', before: null, after: 'owner-4471', confidence: 1, reason: 'approved by maria@example.com: webform: owner_id' }],
     });
-    expect((await app.inject({ method: 'GET', url: '/v1/approvals' })).json()).toMatchObject({ items: [] });
+    expect((await app.inject({ method: 'GET', url: '/v1/approvals', headers: authOf(app) })).json()).toMatchObject({ items: [] });
     expect(await post(app, `/v1/approvals/${id}/approve`)).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_PENDING', item: { status: 'approved' } } });
     expect(await post(app, '/v1/approvals/999/approve')).toMatchObject({ status: 404, body: { code: 'APPROVAL_NOT_FOUND' } });
     expect(await runtime.storage.audit.verify()).toMatchObject({ ok: true });
@@ -89,6 +99,8 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
   it('dry-run approve and reject report the write and change nothing', async () => {
     const { app, runtime, workspace } = await setup();
     const id = await proposeOwner(runtime);
+    // A token's first use records lastUsedAt (then at most once a minute): use it before the snapshot.
+    await app.inject({ method: 'GET', url: '/v1/approvals', headers: authOf(app) });
     const before = snapshotDatabase(workspace.dbFile);
     expect(await post(app, `/v1/approvals/${id}/approve?dryRun=true`)).toMatchObject({ status: 200, body: { status: 'dry_run', write: { after: 'owner-4471' }, item: { status: 'pending' } } });
     expect(await post(app, `/v1/approvals/${id}/reject?dryRun=true`)).toMatchObject({ status: 200, body: { status: 'dry_run', item: { status: 'pending' } } });
@@ -128,7 +140,7 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
   it('reject records the person and leaves the CRM alone', async () => {
     const { app, runtime } = await setup();
     const id = await proposeOwner(runtime);
-    const rejected = await post<{ status: string; item: { status: string; decidedBy: string } }>(app, `/v1/approvals/${id}/reject`, { 'x-leadsync-actor': 'sam' });
+    const rejected = await post<{ status: string; item: { status: string; decidedBy: string } }>(app, `/v1/approvals/${id}/reject`, await grantToken(runtime.storage.apiTokens, 'sam', 'operator'));
     expect(rejected).toMatchObject({ status: 200, body: { status: 'rejected', item: { status: 'rejected', decidedBy: 'sam' } } });
     expect(await owner(runtime)).toBeNull();
     expect((await runtime.storage.audit.history(ADA)).at(-1)).toMatchObject({
@@ -148,9 +160,9 @@ describe('approvals (HTTP, SQLite, sandbox CRM)', () => {
     expect(await post(app, `/v1/approvals/${id}/approve?dryRun=true`)).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_PENDING', item: { status: 'expired' } } });
     expect(await runtime.storage.approvals.get(id)).toMatchObject({ status: 'pending' });
 
-    const listed = (await app.inject({ method: 'GET', url: '/v1/approvals' })).json<{ items: unknown[]; expired: number }>();
+    const listed = (await app.inject({ method: 'GET', url: '/v1/approvals', headers: authOf(app) })).json<{ items: unknown[]; expired: number }>();
     expect(listed).toMatchObject({ items: [], expired: 1 });
-    expect((await app.inject({ method: 'GET', url: '/v1/approvals?status=expired' })).json()).toMatchObject({ items: [{ id, status: 'expired' }] });
+    expect((await app.inject({ method: 'GET', url: '/v1/approvals?status=expired', headers: authOf(app) })).json()).toMatchObject({ items: [{ id, status: 'expired' }] });
     expect(await post(app, `/v1/approvals/${id}/approve`)).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_PENDING', item: { status: 'expired' } } });
     expect(await owner(runtime)).toBeNull();
   });

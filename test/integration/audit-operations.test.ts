@@ -6,6 +6,7 @@ import { startService } from '../../src/server/leadsync-service.js';
 import { createLogger } from '../../src/server/logger.js';
 import { operatorDeps } from '../../src/server/operator-deps.js';
 import { acceptFixture, createOperatorWorkspace, drainQueue, tamperAuditRow } from '../support/operator-workspace.js';
+import { grantToken } from '../support/api-token-fixtures.js';
 
 // Audit search, the per-field history and chain verification on a real
 // SQLite file; then the operator API over a real socket with the worker running.
@@ -55,14 +56,18 @@ describe('audit queries (HTTP in-process, SQLite)', () => {
     await drainQueue(runtime);
     const app = buildHttpApp({ runtime, bodyLimitBytes: 1_048_576, now: () => new Date(), isReady: () => true });
     onTestFinished(() => app.close());
+    const viewer = await grantToken(runtime.storage.apiTokens, 'auditor', 'viewer');
     const get = async <T>(url: string): Promise<{ status: number; body: T }> => {
-      const response = await app.inject({ method: 'GET', url });
+      const response = await app.inject({ method: 'GET', url, headers: viewer });
       return { status: response.statusCode, body: response.json<T>() };
     };
 
     const all = await get<{ items: { id: string; outcome: string }[]; nextCursor: string | null }>('/v1/audit');
     // The demo request writes a contact and a company; the bad lead source writes what it can, then is dead-lettered.
     expect(all.body.items.map((entry) => entry.outcome)).toEqual(['dead_lettered', 'written', 'written', 'written']);
+    // A viewer reads with personal data masked: the lead key's email keeps its first letter and domain.
+    expect(JSON.stringify(all.body)).not.toContain('grace.hopper@');
+    expect(JSON.stringify(all.body)).toContain('g***@navy-labs.example.com');
     const first = await get<{ items: { id: string }[]; nextCursor: string }>('/v1/audit?limit=3');
     expect(first.body.items).toHaveLength(3);
     const second = await get<{ items: { id: string }[]; nextCursor: string | null }>(`/v1/audit?limit=3&cursor=${first.body.nextCursor}`);
@@ -98,10 +103,13 @@ describe('operator API over a real socket, worker running', () => {
 
     const service = await startService(await workspace.load('fixed'), { port: 0, host: '127.0.0.1', worker: true, log: () => undefined, logger: createLogger({ level: 'silent' }) });
     onTestFinished(() => service.stop());
+    // The first start created an admin token; a person gets their own, named for the audit.
+    expect(service.firstAdminToken).toMatch(/^lsk_/);
+    const maria = await grantToken(service.storage.apiTokens, 'maria', 'operator');
     const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
       const response = await fetch(`${service.url}${path}`, {
         method,
-        headers: { 'x-leadsync-actor': 'maria', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...maria, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, body: (await response.json()) as T };

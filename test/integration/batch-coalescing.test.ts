@@ -8,7 +8,7 @@ import { ingestEvent } from '../../src/app/event-ingestion.js';
 import { processJob, type JobProcessorDeps } from '../../src/app/job-processor.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
 import type { CrmSchema } from '../../src/core/crm-schema/crm-schema-types.js';
-import { openRuntime, type Runtime } from '../../src/server/runtime.js';
+import { openRuntime, sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 // Jobs of one batch that share a record (contacts of one company) are planned one
@@ -30,11 +30,12 @@ afterEach(async () => {
 async function open(crmSchema?: (schema: CrmSchema) => CrmSchema): Promise<{ runtime: Runtime; deps: JobProcessorDeps; clock: ManualClock }> {
   const dir = mkdtempSync(join(tmpdir(), 'leadsync-coalesce-'));
   const config: LoadedConfig = await loadConfig('examples/leadsync.yaml', { env: {} });
-  const runtime = openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous: 'normal' } } });
+  const runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous: 'normal' } } });
   opened.push({ runtime, dir });
   const clock = new ManualClock('2026-11-25T12:00:00.000Z');
-  const crm = crmSchema === undefined ? runtime.crm : new SandboxCrmDestination(runtime.storage.database, { schema: crmSchema(config.schema), clock });
-  return { runtime, deps: { ...runtime.processorDeps, crm, now: () => clock.now(), random: () => 0.5 }, clock };
+  const crm = crmSchema === undefined ? runtime.crm : new SandboxCrmDestination(sqliteDatabaseOf(runtime), { schema: crmSchema(config.schema), clock });
+  // The batch lane calls `batchCrm` when the runtime gives one (a governed destination): the test's CRM serves both lanes.
+  return { runtime, deps: { ...runtime.processorDeps, crm, batchCrm: crm, now: () => clock.now(), random: () => 0.5 }, clock };
 }
 
 /** Webform events: several people of two companies, names and countries that disagree, one stale update. */
@@ -107,10 +108,8 @@ describe('batch lane: records shared by jobs of one batch', () => {
     const { runtime, deps, clock } = await open();
     const calls: { object: string; inputs: number }[] = [];
     const crm = deps.crm;
-    const counting: JobProcessorDeps = {
-      ...deps,
-      crm: { name: crm.name, describe: () => crm.describe(), read: (object, keys) => crm.read(object, keys), upsert: (object, inputs) => (calls.push({ object, inputs: inputs.length }), crm.upsert(object, inputs)) },
-    };
+    const countingCrm: JobProcessorDeps['crm'] = { name: crm.name, describe: () => crm.describe(), read: (object, keys) => crm.read(object, keys), upsert: (object, inputs) => (calls.push({ object, inputs: inputs.length }), crm.upsert(object, inputs)) };
+    const counting: JobProcessorDeps = { ...deps, crm: countingCrm, batchCrm: countingCrm };
     await enqueueAll(runtime, clock, payloads().slice(0, 6));
     const jobs = await runtime.storage.jobs.claim({ lane: 'realtime', limit: 100, workerId: WORKER, now: clock.now(), visibilityMs: 60_000 });
     expect(jobs).toHaveLength(6);

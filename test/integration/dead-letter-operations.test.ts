@@ -11,6 +11,7 @@ import {
   snapshotDatabase,
   type OperatorWorkspace,
 } from '../support/operator-workspace.js';
+import { grantToken, type AuthHeaders } from '../support/api-token-fixtures.js';
 
 // DLQ operations end to end on a real SQLite file and the sandbox CRM, over
 // the HTTP routes in-process (app.inject): a picklist mismatch is
@@ -18,7 +19,14 @@ import {
 // replayed, discarded or replayed in bulk.
 
 const GRACE = 'contacts:grace.hopper@navy-labs.example.com';
-const MARIA = { 'x-leadsync-actor': 'maria@example.com' };
+// Requests authenticate with tokens; the token's name is the audit actor.
+// `json` sends an app's default token (an operator's, maria@example.com) unless headers say otherwise.
+const defaultAuth = new WeakMap<FastifyInstance, AuthHeaders>();
+function authOf(app: FastifyInstance): AuthHeaders {
+  const headers = defaultAuth.get(app);
+  if (headers === undefined) throw new Error('setup() gives every app a default token');
+  return headers;
+}
 
 interface Setup {
   readonly workspace: OperatorWorkspace;
@@ -26,6 +34,8 @@ interface Setup {
   readonly fixed: Runtime;
   readonly app: FastifyInstance;
   readonly dlqId: string;
+  /** An operator token named maria@example.com. */
+  readonly maria: AuthHeaders;
 }
 
 /** A workspace with one open DLQ item (bad-lead-source), and the HTTP app on the fixed config. */
@@ -38,18 +48,20 @@ async function setup(): Promise<Setup> {
   const fixed = await workspace.open('fixed');
   const app = buildHttpApp({ runtime: fixed, bodyLimitBytes: 1_048_576, now: () => new Date(), isReady: () => true });
   onTestFinished(() => app.close());
+  const maria = await grantToken(fixed.storage.apiTokens, 'maria@example.com', 'operator');
+  defaultAuth.set(app, maria);
   await acceptFixture(original, 'webform', 'webform/bad-lead-source.json');
   await drainQueue(original);
   const [item] = (await original.storage.deadLetters.list()).items;
   if (!item) throw new Error('expected a DLQ item');
-  return { workspace, original, fixed, app, dlqId: item.id };
+  return { workspace, original, fixed, app, dlqId: item.id, maria };
 }
 
 async function json<T>(app: FastifyInstance, method: 'GET' | 'POST', url: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; body: T }> {
   const response = await app.inject({
     method,
     url,
-    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.headers ?? authOf(app)) },
     ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
   });
   return { status: response.statusCode, body: response.json<T>() };
@@ -65,7 +77,7 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
     expect((await json<{ items: unknown[] }>(app, 'GET', '/v1/dlq?code=NORMALIZE_PHONE_INVALID')).body.items).toEqual([]);
     expect((await json<{ code: string }>(app, 'GET', '/v1/dlq?code=NOT_A_CODE')).body.code).toBe('USAGE_INVALID');
 
-    const response = await app.inject({ method: 'GET', url: `/v1/dlq/${dlqId}` });
+    const response = await app.inject({ method: 'GET', url: `/v1/dlq/${dlqId}`, headers: authOf(app) });
     expect(response.statusCode).toBe(200);
     const shown = response.json<{ item: { leadKey: string; trace: string }; event: { source: string; leadKey: string; payload: { state: string; topLevelKeys: string[] } }; history: { outcome: string }[] }>();
     expect(shown.item).toMatchObject({ leadKey: GRACE });
@@ -83,11 +95,14 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
   });
 
   it('replays after a mapping fix: the lead is written, the item is replayed, the audit shows replayed (person) then written', async () => {
-    const { app, fixed, dlqId } = await setup();
-    const noActor = await json<{ code: string; message: string }>(app, 'POST', `/v1/dlq/${dlqId}/replay`);
-    expect(noActor.status).toBe(400);
-    expect(noActor.body.code).toBe('USAGE_INVALID');
-    expect(noActor.body.message).toContain('x-leadsync-actor');
+    const { app, fixed, dlqId, maria: MARIA } = await setup();
+    const noToken = await json<{ code: string; message: string }>(app, 'POST', `/v1/dlq/${dlqId}/replay`, { headers: {} });
+    expect(noToken).toMatchObject({ status: 401, body: { code: 'AUTH_TOKEN_MISSING' } });
+    const viewer = await grantToken(fixed.storage.apiTokens, 'vera', 'viewer');
+    const refused = await json<{ code: string; message: string }>(app, 'POST', `/v1/dlq/${dlqId}/replay`, { headers: viewer });
+    expect(refused).toMatchObject({ status: 403, body: { code: 'AUTH_ROLE_INSUFFICIENT' } });
+    expect(refused.body.message).toContain('operator');
+    expect((await fixed.storage.deadLetters.get(dlqId))?.status).toBe('open');
 
     const replayed = await json<{ status: string; jobId: string; item: { status: string; resolvedBy: string; replayJobId: string } }>(app, 'POST', `/v1/dlq/${dlqId}/replay`, { headers: MARIA });
     expect(replayed.status).toBe(200);
@@ -113,7 +128,9 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
   });
 
   it('dry-run replay plans with the current mapping and changes nothing', async () => {
-    const { workspace, app, original, dlqId } = await setup();
+    const { workspace, app, original, dlqId, maria: MARIA } = await setup();
+    // A token's first use records lastUsedAt (then at most once a minute): use it before the snapshot.
+    await json(app, 'GET', '/v1/dlq');
     const before = snapshotDatabase(workspace.dbFile);
 
     const fixedPreview = await json<{ status: string; preview: { status: string; resolves: boolean; plan: { outcome: string; mapping: { name: string; version: number } } } }>(app, 'POST', `/v1/dlq/${dlqId}/replay?dryRun=true`, { headers: MARIA });
@@ -121,6 +138,7 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
     expect(fixedPreview.body).toMatchObject({ status: 'dry_run', preview: { status: 'planned', resolves: true, plan: { outcome: 'write', mapping: { name: 'webform-v2', version: 2 } } } });
 
     const originalApp = buildHttpApp({ runtime: original, bodyLimitBytes: 1_048_576, now: () => new Date(), isReady: () => true });
+    // Both runtimes share one database file, so the token is valid on this app too.
     const unfixed = await json<{ preview: { resolves: boolean; plan: { outcome: string } } }>(originalApp, 'POST', `/v1/dlq/${dlqId}/replay?dryRun=true`, { headers: MARIA });
     await originalApp.close();
     expect(unfixed.body.preview).toMatchObject({ resolves: false, plan: { outcome: 'partial' } });
@@ -131,8 +149,9 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
   });
 
   it('discards: the item is closed, audited as discarded with the actor, and its event is not written', async () => {
-    const { app, fixed, dlqId } = await setup();
-    const discarded = await json<{ status: string; item: { status: string; resolvedBy: string }; auditIds: string[] }>(app, 'POST', `/v1/dlq/${dlqId}/discard`, { headers: { 'x-leadsync-actor': 'ops-lead' } });
+    const { app, fixed, dlqId, maria: MARIA } = await setup();
+    const opsLead = await grantToken(fixed.storage.apiTokens, 'ops-lead', 'operator');
+    const discarded = await json<{ status: string; item: { status: string; resolvedBy: string }; auditIds: string[] }>(app, 'POST', `/v1/dlq/${dlqId}/discard`, { headers: opsLead });
     expect(discarded.status).toBe(200);
     expect(discarded.body).toMatchObject({ status: 'discarded', item: { status: 'discarded', resolvedBy: 'ops-lead' }, auditIds: [expect.any(String)] });
     expect(await drainQueue(fixed)).toEqual([]);
@@ -144,7 +163,7 @@ describe('DLQ operations (HTTP, SQLite, sandbox CRM)', () => {
   });
 
   it('replays every open item of one code (optionally of one source), oldest first, leaving other codes alone', async () => {
-    const { app, original, fixed } = await setup();
+    const { app, original, fixed, maria: MARIA } = await setup();
     for (const name of ['ada', 'alan']) {
       await acceptPayload(original, 'webform', fixturePayload('webform/bad-lead-source.json', { email: `${name}@navy-labs.example.com`, submission_id: `sub_${name}` }));
     }

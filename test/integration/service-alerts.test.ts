@@ -68,7 +68,7 @@ describe('alerts from the running service', () => {
     expect(request.headers['webhook-id']).toBe(data.id);
 
     // The DLQ item the alert names is the one the API shows.
-    const dlq = (await (await fetch(`${service.url}/v1/dlq`)).json()) as { items: { id: string; eventId: string }[] };
+    const dlq = (await (await fetch(`${service.url}/v1/dlq`, { headers: { authorization: `Bearer ${service.firstAdminToken ?? ''}` } })).json()) as { items: { id: string; eventId: string }[] };
     expect(dlq.items.find((item) => item.id === data.deadLetterId)?.eventId).toBe(eventId);
 
     // The log channel wrote the same alert, with the lead's email masked.

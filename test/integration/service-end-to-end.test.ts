@@ -38,6 +38,12 @@ async function postWebform(body: Buffer, id: string): Promise<{ status: number; 
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+/** The first start's admin token, as operator routes need one. */
+function adminAuth(): { authorization: string } {
+  if (service.firstAdminToken === null) throw new Error('the first start printed no admin token');
+  return { authorization: `Bearer ${service.firstAdminToken}` };
+}
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -54,16 +60,24 @@ describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
   });
 
+  it('needs a token for operator routes, and keeps ingest on signatures alone', async () => {
+    expect(await (await fetch(`${service.url}/v1/dlq`)).json()).toMatchObject({ code: 'AUTH_TOKEN_MISSING' });
+    const wrong = await fetch(`${service.url}/v1/dlq`, { headers: { authorization: 'Bearer lsk_not-a-token' } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ code: 'AUTH_TOKEN_INVALID' });
+    expect((await fetch(`${service.url}/v1/dlq`, { headers: adminAuth() })).status).toBe(200);
+  });
+
   it('accepts a signed event (202), writes the lead, and records its audit history', async () => {
     const accepted = await postWebform(fixture('webform/demo-request.json'), 'msg_demo_1');
     expect(accepted.status).toBe(202);
     expect(accepted.json).toMatchObject({ status: 'queued' });
     const lead = await waitFor(async () => {
-      const response = await fetch(`${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk`);
+      const response = await fetch(`${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk`, { headers: adminAuth() });
       return response.status === 200 ? ((await response.json()) as { record: { properties: Record<string, unknown> } | null }) : undefined;
     }, 'the lead to be written');
     expect(lead.record?.properties).toMatchObject({ email: 'ada.lovelace@acme-analytics.co.uk', seniority: 'vp', region: 'EMEA', lifecyclestage: 'lead' });
-    const audit = (await (await fetch(`${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk/audit`)).json()) as { entries: { outcome: string; changes: { field: string }[] }[] };
+    const audit = (await (await fetch(`${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk/audit`, { headers: adminAuth() })).json()) as { entries: { outcome: string; changes: { field: string }[] }[] };
     expect(audit.entries[0]?.outcome).toBe('written');
     expect(audit.entries[0]?.changes.map((change) => change.field)).toContain('seniority');
   });
@@ -90,7 +104,7 @@ describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {
   it('dead-letters a rejected picklist value with the nearest options, and queues an owner change for approval', async () => {
     expect((await postWebform(fixture('webform/bad-lead-source.json'), 'msg_bad_1')).status).toBe(202);
     const dlq = await waitFor(async () => {
-      const body = (await (await fetch(`${service.url}/v1/dlq`)).json()) as { items: { errorCode: string; trace: string }[] };
+      const body = (await (await fetch(`${service.url}/v1/dlq`, { headers: adminAuth() })).json()) as { items: { errorCode: string; trace: string }[] };
       return body.items.length > 0 ? body : undefined;
     }, 'a DLQ item');
     expect(dlq.items[0]?.errorCode).toBe('CRM_PICKLIST_MISMATCH');
@@ -98,7 +112,7 @@ describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {
 
     expect((await postWebform(fixture('webform/owner-change.json'), 'msg_owner_1')).status).toBe(202);
     const approvals = await waitFor(async () => {
-      const body = (await (await fetch(`${service.url}/v1/approvals`)).json()) as { items: { field: string; proposed: unknown }[] };
+      const body = (await (await fetch(`${service.url}/v1/approvals`, { headers: adminAuth() })).json()) as { items: { field: string; proposed: unknown }[] };
       return body.items.length > 0 ? body : undefined;
     }, 'an approval');
     expect(approvals.items[0]).toMatchObject({ field: 'hubspot_owner_id', proposed: 'owner-4471' });

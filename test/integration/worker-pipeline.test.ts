@@ -24,7 +24,7 @@ const VISIBILITY = 30_000;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leadsync-worker-'));
   const config = await loadConfig('examples/leadsync.yaml', { env: {} });
-  runtime = openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } });
+  runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } });
   clock = new ManualClock('2026-11-25T12:00:00.000Z');
   // random() = 0.5 puts every backoff at half its ceiling, so the bounds are exact.
   deps = { ...runtime.processorDeps, now: () => clock.now(), random: () => 0.5 };

@@ -67,7 +67,7 @@ export function createOperatorWorkspace(): OperatorWorkspace {
     fixedConfig,
     load,
     async open(which) {
-      const runtime = openRuntime(await load(which));
+      const runtime = await openRuntime(await load(which));
       runtimes.push(runtime);
       return runtime;
     },

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface ServeProcess {
   readonly process: ChildProcess;
   readonly url: string;
+  /** Everything it printed so far (stdout and stderr), e.g. the first start's admin token. */
+  output(): string;
 }
 
 /**
@@ -17,7 +19,7 @@ export function startServeProcess(configFile: string, extraArgs: readonly string
     proc.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ process: proc, url: match[1] });
+      if (match?.[1]) resolve({ process: proc, url: match[1], output: () => output });
     });
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.on('exit', (code, signal) => {

@@ -4,7 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { CrmDestination, CrmRecordFailure, ReadResult, RecordKey, UpsertInput, UpsertResult } from '../../ports/crm-destination.js';
 import { SandboxFaultQueue, type SandboxFault } from './sandbox-crm-faults.js';
 import { ensureSandboxCrmTables, uniqueFieldsOf, type StoredFields } from './sandbox-crm-tables.js';
-import { rejectProperties } from './sandbox-crm-validator.js';
+import { inputProperties, keyProblem, planRecordChange } from './sandbox-crm-record-change.js';
 
 export interface SandboxCrmOptions {
   /** The CRM's declared schema: what `describe` returns and what writes are checked against. */
@@ -28,12 +28,6 @@ function promised<T>(work: () => T): Promise<T> {
   return new Promise<T>((resolve) => {
     resolve(work());
   });
-}
-
-/** Unique values a write moves: the ones to release and the ones to claim. */
-interface UniqueChanges {
-  readonly release: { field: string; valueJson: string }[];
-  readonly claim: { field: string; valueJson: string }[];
 }
 
 /**
@@ -94,8 +88,8 @@ export class SandboxCrmDestination implements CrmDestination {
       const objectSchema = this.objectSchema(object);
       if (objectSchema === undefined) return keys.map(() => failure('CRM_OBJECT_UNKNOWN', `no object "${object}"`));
       return keys.map((key): ReadResult => {
-        const keyProblem = this.keyProblem(objectSchema, key);
-        if (keyProblem !== undefined) return keyProblem;
+        const problem = keyProblem(objectSchema, key);
+        if (problem !== undefined) return problem;
         const recordId = this.findRecord.get(object, key.idField, JSON.stringify(key.id))?.record_id;
         if (recordId === undefined) return { ok: true, found: false };
         const record = this.recordById.get(recordId);
@@ -122,51 +116,32 @@ export class SandboxCrmDestination implements CrmDestination {
     return Object.hasOwn(this.schema.objects, object) ? this.schema.objects[object] : undefined;
   }
 
-  private keyProblem(object: CrmObjectSchema, key: RecordKey): CrmRecordFailure | undefined {
-    const field = Object.hasOwn(object.fields, key.idField) ? object.fields[key.idField] : undefined;
-    if (field === undefined) return failure('CRM_FIELD_UNKNOWN', `${object.name} has no field "${key.idField}"`);
-    if (!field.unique) return failure('CRM_REJECTED', `cannot look up ${object.name} by non-unique property ${key.idField}`);
-    if (key.id === '') return failure('CRM_REJECTED', `empty ${key.idField}`);
-    return undefined;
-  }
-
   private upsertAll(object: CrmObjectSchema, inputs: readonly UpsertInput[]): UpsertResult[] {
     const now = this.clock.now().toISOString();
     const seen = new Set<string>();
     const unique = this.uniqueFields.get(object.name) ?? new Set<string>();
     return inputs.map((input): UpsertResult => {
-      const keyProblem = this.keyProblem(object, input);
-      if (keyProblem !== undefined) return keyProblem;
+      const problem = keyProblem(object, input);
+      if (problem !== undefined) return problem;
       // Like HubSpot: two inputs resolving to one record in a batch is an error, not "last one wins".
       const identity = `${input.idField}\u0000${input.id}`;
       if (seen.has(identity)) return failure('CRM_REJECTED', `duplicate input for ${input.idField} in the same batch`);
       seen.add(identity);
-      const given = input.properties[input.idField];
-      if (given !== undefined && given !== input.id) return failure('CRM_REJECTED', `${input.idField} in properties differs from the id`);
+      const given = inputProperties(input);
+      if (!given.ok) return given;
+      const { properties } = given;
 
       const existing = this.findRecord.get(object.name, input.idField, JSON.stringify(input.id))?.record_id;
-      const properties = { ...input.properties, [input.idField]: input.id };
-      const rejection = rejectProperties(object, properties, existing === undefined);
-      if (rejection !== undefined) return failure(rejection.code, rejection.message);
-
       const record = existing === undefined ? undefined : this.recordById.get(existing);
-      const fields = record === undefined ? {} : (JSON.parse(record.fields_json) as StoredFields);
-      const moves: UniqueChanges = { release: [], claim: [] };
-      let changed = existing === undefined;
-      for (const [field, value] of Object.entries(properties)) {
-        const before = fields[field];
-        const json = value === null ? undefined : JSON.stringify(value);
-        // Only real changes move a field's last-modified time, as in a CRM's property history.
-        if (before === undefined ? json === undefined : json === JSON.stringify(before.v)) continue;
-        if (unique.has(field)) {
-          if (before !== undefined) moves.release.push({ field, valueJson: JSON.stringify(before.v) });
-          if (json !== undefined) moves.claim.push({ field, valueJson: json });
-        }
-        if (value === null) delete fields[field];
-        // defineProperty, not assignment: a field named "__proto__" must stay a field.
-        else Object.defineProperty(fields, field, { value: { v: value, at: now, by: this.writer }, enumerable: true, writable: true, configurable: true });
-        changed = true;
-      }
+      const plan = planRecordChange(
+        object,
+        properties,
+        record === undefined ? { exists: false } : { exists: true, fields: JSON.parse(record.fields_json) as StoredFields },
+        unique,
+        { now, writer: this.writer },
+      );
+      if (!plan.ok) return plan;
+      const { fields, moves, changed } = plan;
       for (const claim of moves.claim) {
         const holder = this.findRecord.get(object.name, claim.field, claim.valueJson)?.record_id;
         if (holder !== undefined && holder !== existing) return failure('CRM_REJECTED', `another ${object.name} already has this ${claim.field} (unique)`);

@@ -48,6 +48,10 @@ function perLane(value: (lane: Lane) => number): Record<Lane, number> {
 export class SqliteJobQueue implements JobQueue {
   private readonly insertJob: BetterSqlite3.Statement<[number, string, string, number, number, number, string]>;
   private readonly claimJobs: BetterSqlite3.Statement<[ClaimParams], JobRow>;
+  private readonly dueHeads: BetterSqlite3.Statement<[{ lane: string; now: number; limit: number }], { id: number; lead_key: string }>;
+  private readonly followersOf: BetterSqlite3.Statement<[string, number, number], { id: number; lane: string; visible_at: number }>;
+  private readonly claimOne: BetterSqlite3.Statement<[string, number, number], JobRow>;
+  private readonly claimRuns: BetterSqlite3.Transaction<(request: ClaimParams & { perLead: number }) => JobRow[]>;
   private readonly retryJob: BetterSqlite3.Statement<[number, number, string, number, string]>;
   private readonly countByLane: BetterSqlite3.Statement<[], { lane: string; n: number }>;
   private readonly oldestOfLane: BetterSqlite3.Statement<[string], { enqueued_at: number }>;
@@ -69,6 +73,33 @@ export class SqliteJobQueue implements JobQueue {
        )
        RETURNING id, event_id, lead_key, lane, attempt, enqueued_at, run_at, last_error`,
     );
+    // consecutivePerLead > 1: due head jobs, then each one's followers in enqueue order, in one transaction.
+    this.dueHeads = db.prepare(
+      `SELECT id, lead_key FROM jobs
+       WHERE head = 1 AND lane = @lane AND visible_at <= @now
+       ORDER BY visible_at, id
+       LIMIT @limit`,
+    );
+    this.followersOf = db.prepare('SELECT id, lane, visible_at FROM jobs WHERE lead_key = ? AND id > ? ORDER BY id LIMIT ?');
+    this.claimOne = db.prepare(
+      `UPDATE jobs SET claimed_by = ?, visible_at = ?, attempt = attempt + 1 WHERE id = ?
+       RETURNING id, event_id, lead_key, lane, attempt, enqueued_at, run_at, last_error`,
+    );
+    this.claimRuns = db.transaction((request: ClaimParams & { perLead: number }) => {
+      const ids: number[] = [];
+      for (const head of this.dueHeads.all({ lane: request.lane, now: request.now, limit: request.limit })) {
+        if (ids.length >= request.limit) break;
+        ids.push(head.id);
+        const room = Math.min(request.perLead - 1, request.limit - ids.length);
+        if (room <= 0) continue;
+        // Consecutive only: stop at the first follower of another lane or not due (a retry, or held by a live claim).
+        for (const next of this.followersOf.all(head.lead_key, head.id, room)) {
+          if (next.lane !== request.lane || next.visible_at > request.now) break;
+          ids.push(next.id);
+        }
+      }
+      return ids.flatMap((id) => this.claimOne.all(request.workerId, request.visibleAt, id));
+    });
     this.retryJob = db.prepare(
       `UPDATE jobs SET run_at = ?, visible_at = ?, claimed_by = NULL, last_error = ?
        WHERE id = ? AND claimed_by = ?`,
@@ -89,13 +120,16 @@ export class SqliteJobQueue implements JobQueue {
     return promised(() => {
       if (!Number.isSafeInteger(request.limit) || request.limit < 1) return [];
       const now = toMs(request.now);
-      const rows = this.claimJobs.all({
+      const params: ClaimParams = {
         workerId: request.workerId,
         visibleAt: now + Math.max(0, request.visibilityMs),
         lane: request.lane,
         now,
         limit: request.limit,
-      });
+      };
+      const perLead = request.consecutivePerLead ?? 1;
+      if (!Number.isSafeInteger(perLead) || perLead < 1) throw new RangeError(`claim: consecutivePerLead must be a whole number ≥ 1, got ${String(request.consecutivePerLead)}`);
+      const rows = perLead === 1 ? this.claimJobs.all(params) : this.claimRuns.immediate({ ...params, perLead });
       return rows.sort((a, b) => a.id - b.id).map(toJob);
     });
   }

@@ -3,8 +3,10 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StoragePorts } from '../../ports/storage-ports.js';
+import { SqliteApiTokenStore } from './sqlite-api-token-store.js';
 import { SqliteApprovalStore } from './sqlite-approval-store.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
+import { SqliteDashboardStatsStore } from './sqlite-dashboard-stats-store.js';
 import { SqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { SqliteFieldStateStore } from './sqlite-field-state-store.js';
 import { SqliteIngestStore } from './sqlite-ingest-store.js';
@@ -53,6 +55,10 @@ export interface SqliteStorage extends StoragePorts {
   readonly approvals: SqliteApprovalStore;
   readonly audit: SqliteAuditStore;
   readonly fieldState: SqliteFieldStateStore;
+  /** API tokens of the HTTP API and dashboard. */
+  readonly apiTokens: SqliteApiTokenStore;
+  /** The dashboard's aggregate reads. */
+  readonly dashboardStats: SqliteDashboardStatsStore;
   /** Absolute path of the database file (or `:memory:`). */
   readonly file: string;
   /** The connection, for the composition root to share (the sandbox CRM keeps its tables in the same file). */
@@ -99,6 +105,8 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
     approvals,
     ingest: new SqliteIngestStore(db, jobs),
     outcomes: new SqliteJobOutcomeStore(db, { audit, deadLetters, approvals, fieldState }),
+    apiTokens: new SqliteApiTokenStore(db),
+    dashboardStats: new SqliteDashboardStatsStore(db),
     close: () =>
       new Promise<void>((resolveClose) => {
         if (db.open) db.close();

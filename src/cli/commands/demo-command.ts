@@ -24,6 +24,8 @@ export interface DemoOptions {
   readonly url?: string;
   readonly timeout?: string;
   readonly json?: boolean;
+  /** List the fixtures and where they would go; post nothing. (Default: false) */
+  readonly dryRun?: boolean;
 }
 
 /** Fields shown for each written record, in this order, when present. */
@@ -37,6 +39,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--config <file>', 'leadsync.yaml (default: the package\'s examples/leadsync.yaml, which `npm start` serves)')
     .option('--url <url>', 'the service (default: http://<service.host>:<service.port> of the config)')
     .option('--timeout <seconds>', 'how long to wait for the worker (default: 30)')
+    .option('--dry-run', 'list the fixtures and where they would be posted; post nothing')
     .option('--json', 'print the outcome as JSON')
     .action(async (options: DemoOptions & { config?: string }) => {
       context.setExitCode(await demoCommand(await context.load(options.config ?? DEMO_CONFIG), options, context.io));
@@ -55,8 +58,20 @@ export async function demoCommand(config: LoadedConfig, options: DemoOptions, io
   const fixtures = await loadFixtures(config, io);
   if (fixtures.length === 0) throw new UsageError(`no fixture in ${FIXTURES_DIR} has a matching source in ${config.file}`);
 
-  const api = new LeadsyncApiClient(serviceAddress(config, options.url));
+  // Reading what landed (DLQ, approvals, leads) needs a viewer token; posting events does not.
+  const token = io.env['LEADSYNC_TOKEN']?.trim();
+  const api = new LeadsyncApiClient(serviceAddress(config, options.url), token ? { token } : {});
+  if (options.dryRun === true) {
+    const planned = fixtures.map((fixture) => ({ fixture: fixture.name, source: fixture.source.name, url: `${api.baseUrl}/v1/events/${fixture.source.name}` }));
+    if (options.json) writeJson(io.stdout, { ok: true, dryRun: true, url: api.baseUrl, fixtures: planned }, true);
+    else {
+      writeLine(io.stdout, `Dry run — nothing was posted. leadsync demo would post ${fixtures.length} fixtures to ${api.baseUrl} (config ${config.file}):`);
+      for (const item of planned) writeLine(io.stdout, `  ${item.fixture.padEnd(34)} → POST /v1/events/${item.source}`);
+    }
+    return EXIT.ok;
+  }
   if (!options.json) writeLine(io.stdout, `leadsync demo: posting ${fixtures.length} fixtures to ${api.baseUrl} (config ${config.file})`);
+  if (!token && !options.json) writeLine(io.stdout, 'Note: LEADSYNC_TOKEN is not set; reading what landed needs an API token (the admin token `leadsync serve` printed at its first start, or `leadsync tokens create`).');
   const started = performance.now();
   const outcome = await runDemo(fixtures, api, {
     nowMs: Date.now,

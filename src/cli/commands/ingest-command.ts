@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { dryRunIngestStore } from '../../app/dry-run-ingest-store.js';
 import { backfillEvents, type BackfillSummary } from '../../app/file-backfill.js';
 import type { LoadedConfig } from '../../config/config-loader.js';
-import { openRuntime } from '../../server/runtime.js';
+import { ingestSourceFor, openRuntime } from '../../server/runtime.js';
 import { readBackfillFile, backfillFormatOf } from '../backfill-file-reader.js';
 import { startBackfillProgress } from '../backfill-progress.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
@@ -13,6 +14,8 @@ export interface IngestOptions {
   readonly source: string;
   readonly format?: string;
   readonly json?: boolean;
+  /** Read and check every line, queue nothing, open no database. (Default: false) */
+  readonly dryRun?: boolean;
 }
 
 /** Registers `leadsync ingest`. */
@@ -24,6 +27,7 @@ export function registerIngestCommand(program: Command, context: CommandContext)
     .requiredOption('--config <file>', 'leadsync.yaml')
     .requiredOption('--source <name>', 'source the records come from (its mapping reads them)')
     .option('--format <format>', 'ndjson or csv (default: from the file extension)')
+    .option('--dry-run', 'read and check every line (JSON, lead identity, repeats within the file); queue nothing')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, options: IngestOptions & { config: string }) => {
       context.setExitCode(await ingestCommand(await context.load(options.config), file, options, context.io));
@@ -44,7 +48,8 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
 
   // Appending events needs little page cache; 8 MiB instead of 64 keeps the
   // process well under 200 MB RSS on a million-line file (docs/BENCHMARKS.md).
-  const runtime = openRuntime(config, { sqliteCacheKiB: 8192 });
+  // A dry run opens no database at all.
+  const runtime = options.dryRun === true ? undefined : await openRuntime(config, { sqliteCacheKiB: 8192 });
   const reading = readBackfillFile(file, format);
   let latest: BackfillSummary = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectedByCode: {} };
   let linesRead = 0;
@@ -57,24 +62,26 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
   const started = performance.now();
   let summary: BackfillSummary;
   try {
-    const source = runtime.sources.get(options.source);
+    const configured = config.sources.get(options.source);
+    const source = runtime ? runtime.sources.get(options.source) : configured && ingestSourceFor(config, configured);
     if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
-    summary = await backfillEvents(source, countLines(reading.records, (line) => (linesRead = line)), runtime.storage.ingest, {
+    summary = await backfillEvents(source, countLines(reading.records, (line) => (linesRead = line)), runtime ? runtime.storage.ingest : dryRunIngestStore(), {
       now: () => new Date(),
       onProblem: (problem) => progress.log(`${file}:${problem.line}: ${problem.code}: ${problem.message}`),
       onProgress: (totals) => (latest = totals),
     });
   } finally {
     progress.stop();
-    await runtime.close();
+    await runtime?.close();
   }
   const seconds = (performance.now() - started) / 1000;
 
   const ok = summary.rejected === 0 && summary.conflicts === 0;
   if (options.json) {
-    writeJson(io.stdout, { ok, file, source: options.source, format, seconds: Number(seconds.toFixed(3)), ...summary }, true);
+    writeJson(io.stdout, { ok, dryRun: options.dryRun === true, file, source: options.source, format, seconds: Number(seconds.toFixed(3)), ...summary }, true);
   } else {
-    writeLine(io.stdout, renderSummary(file, options.source, summary, seconds));
+    if (options.dryRun === true) writeLine(io.stdout, 'Dry run — nothing was queued. Repeats are checked within the file only, not against events already stored.');
+    writeLine(io.stdout, renderSummary(file, options.source, summary, seconds, options.dryRun === true));
   }
   return ok ? EXIT.ok : EXIT.failed;
 }
@@ -99,7 +106,7 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-function renderSummary(file: string, source: string, summary: BackfillSummary, seconds: number): string {
+function renderSummary(file: string, source: string, summary: BackfillSummary, seconds: number, dryRun: boolean): string {
   const count = (n: number): string => n.toLocaleString('en-US');
   const rate = seconds > 0 ? Math.round(summary.lines / seconds) : summary.lines;
   const byCode = Object.entries(summary.rejectedByCode)
@@ -108,11 +115,13 @@ function renderSummary(file: string, source: string, summary: BackfillSummary, s
     .join('');
   return [
     `ingest ${file} → source ${source}: ${count(summary.lines)} lines in ${seconds.toFixed(1)} s (${count(rate)} lines/s)`,
-    `  queued      ${count(summary.queued)}`,
+    `  ${dryRun ? 'would queue' : 'queued     '} ${count(summary.queued)}`,
     `  duplicates  ${count(summary.duplicates)}`,
     `  conflicts   ${count(summary.conflicts)}`,
     `  rejected    ${count(summary.rejected)}${byCode}`,
-    summary.queued > 0
+    dryRun
+      ? `Run it again without --dry-run to queue ${summary.queued === 1 ? 'it' : 'them'}.`
+      : summary.queued > 0
       ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`, or \`leadsync worker\`) processes them.`
       : 'Nothing new was queued.',
   ].join('\n');

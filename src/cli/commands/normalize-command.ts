@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import { createNormalizers } from '../../core/normalize/normalizers.js';
 import { NORMALIZER_KINDS, type NormalizerKind } from '../../core/normalize/normalizer-types.js';
-import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { EXIT, writeJson, type CliIo, type ExitCode } from '../cli-io.js';
+import { UsageError } from '../usage-error.js';
 
 export interface NormalizeOptions {
   readonly country?: string;
@@ -14,8 +15,7 @@ export interface NormalizeOptions {
  */
 export async function normalizeCommand(kind: string, value: string, options: NormalizeOptions, io: CliIo): Promise<ExitCode> {
   if (!(NORMALIZER_KINDS as readonly string[]).includes(kind)) {
-    writeLine(io.stderr, `leadsync normalize: unknown kind "${kind}"; use one of ${NORMALIZER_KINDS.join(', ')}`);
-    return EXIT.usage;
+    throw new UsageError(`normalize: unknown kind "${kind}"; use one of ${NORMALIZER_KINDS.join(', ')}`);
   }
   const normalizers = createNormalizers();
   const context = options.country === undefined ? {} : { country: options.country };

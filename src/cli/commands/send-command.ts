@@ -11,6 +11,8 @@ export interface SendOptions {
   readonly source: string;
   readonly url?: string;
   readonly json?: boolean;
+  /** Sign and show the request; send nothing. (Default: false) */
+  readonly dryRun?: boolean;
 }
 
 /** Registers `leadsync send`. */
@@ -22,6 +24,7 @@ export function registerSendCommand(program: Command, context: CommandContext): 
     .requiredOption('--config <file>', 'leadsync.yaml (the source\'s signature scheme and first secret)')
     .requiredOption('--source <name>', 'source to post as: POST <url>/v1/events/<source>')
     .option('--url <url>', 'the service (default: http://<service.host>:<service.port> of the config)')
+    .option('--dry-run', 'sign the payload and show the request (URL, headers, size); send nothing')
     .option('--json', 'print only the response JSON')
     .action(async (payload: string, options: SendOptions & { config: string }) => {
       context.setExitCode(await sendCommand(await context.load(options.config), payload, options, context.io));
@@ -45,6 +48,16 @@ export async function sendCommand(config: LoadedConfig, payloadFile: string, opt
   }
 
   const api = new LeadsyncApiClient(serviceAddress(config, options.url));
+  if (options.dryRun === true) {
+    const request = api.signEvent(source.name, source.config.signature, body);
+    const preview = { dryRun: true, method: 'POST', url: request.url, signature: source.config.signature.scheme, headers: request.headers, bodyBytes: body.length };
+    if (options.json) writeJson(io.stdout, preview, true);
+    else {
+      writeLine(io.stdout, `Dry run — nothing was sent. POST ${request.url} (${source.config.signature.scheme} signature, ${body.length} bytes) with headers:`);
+      for (const [name, value] of Object.entries(request.headers)) writeLine(io.stdout, `  ${name}: ${value}`);
+    }
+    return EXIT.ok;
+  }
   const response = await api.postEvent(source.name, source.config.signature, body);
   if (response.kind === 'unreachable') throw unreachableError(response);
   const ok = response.status >= 200 && response.status < 300;

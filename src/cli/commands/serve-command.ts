@@ -1,29 +1,66 @@
-import type { LoadedConfig } from '../../config/config-loader.js';
+import { ConfigError } from '../../config/config-error.js';
+import { loadConfig, type LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
-import { EXIT, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { parsePortOption } from '../operator-format.js';
+
+export interface ServeOptions {
+  readonly port?: string;
+  readonly worker: boolean;
+  readonly json?: boolean;
+}
 
 /**
- * `leadsync serve --config F [--port N] [--no-worker]`: HTTP ingest and (unless
+ * `leadsync serve --config F [--port N] [--no-worker] [--json]`: HTTP ingest and (unless
  * --no-worker) the worker in one process, until SIGTERM/SIGINT, then a graceful stop.
+ * With --json, stdout carries one JSON line when listening and one when stopped.
  */
-export async function serveCommand(config: LoadedConfig, options: { port?: string; worker: boolean }, io: CliIo): Promise<ExitCode> {
+export async function serveCommand(config: LoadedConfig, options: ServeOptions, io: CliIo): Promise<ExitCode> {
+  const port = parsePortOption('--port', options.port);
   const service = await startService(config, {
-    ...(options.port === undefined ? {} : { port: Number(options.port) }),
+    ...(port === undefined ? {} : { port }),
     worker: options.worker,
     log: (line) => writeLine(io.stderr, line),
   });
   const sources = [...config.sources.keys()];
-  writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.file}, sandbox CRM, ${options.worker ? 'worker running' : 'no worker'})`);
-  writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
-  writeLine(io.stdout, `  try it:  npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
-  writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
-  writeLine(io.stdout, `  look:    curl ${service.url}/v1/leads/contacts:ada.lovelace@acme-analytics.co.uk`);
+  if (options.json) {
+    writeJson(io.stdout, { status: 'listening', url: service.url, storage: service.storage.location, worker: options.worker, sources, metrics: `${service.url}/metrics`, openapi: `${service.url}/openapi.json`, dashboard: `${service.url}/`, ...(service.firstAdminToken === null ? {} : { firstAdminToken: service.firstAdminToken }) });
+  } else {
+    writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.location}, sandbox CRM, ${service.workerMode === 'thread' ? 'worker running in its own thread' : service.workerMode === 'event-loop' ? 'worker running' : 'no worker'})`);
+    writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
+    writeLine(io.stdout, `  try it:  LEADSYNC_TOKEN=<token> npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
+    writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
+    // No lead key here: a banner is logged by whatever runs the service, and lead keys hold email addresses.
+    writeLine(io.stdout, `  look:    dashboard ${service.url}/   ·   curl -H "Authorization: Bearer <token>" ${service.url}/v1/dlq   ·   API docs ${service.url}/docs   ·   metrics ${service.url}/metrics`);
+    if (service.firstAdminToken !== null) {
+      // stdout only, once: the structured log never sees it, and only its hash is stored.
+      writeLine(io.stdout, '');
+      writeLine(io.stdout, '  First start: an admin API token was created. It is shown this once; only its hash is stored.');
+      writeLine(io.stdout, `  admin token: ${service.firstAdminToken}`);
+      writeLine(io.stdout, `  Log in to the dashboard with it, then create tokens per person: leadsync tokens create --config ${config.file} --name <who> --role viewer|operator|admin`);
+    }
+  }
+  // SIGHUP re-reads the config file and applies sources, mappings, policies and normalizers without a restart.
+  const reloadOnHangup = (): void => {
+    loadConfig(config.file, { env: io.env })
+      .then((next) => {
+        service.runtime.reload(next);
+        writeLine(io.stderr, `leadsync: reloaded ${config.file} (SIGHUP)`);
+      })
+      .catch((error: unknown) => {
+        const detail = error instanceof ConfigError ? `${error.code}: ${error.message}` : String(error);
+        writeLine(io.stderr, `leadsync: SIGHUP reload of ${config.file} failed; still running on the previous config. ${detail}`);
+      });
+  };
+  process.on('SIGHUP', reloadOnHangup);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  writeLine(io.stdout, 'leadsync: stopping (finishing in-flight work)…');
+  process.off('SIGHUP', reloadOnHangup);
+  if (!options.json) writeLine(io.stdout, 'leadsync: stopping (finishing in-flight work)…');
   await service.stop();
+  if (options.json) writeJson(io.stdout, { status: 'stopped' });
   return EXIT.ok;
 }

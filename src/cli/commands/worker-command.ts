@@ -1,19 +1,36 @@
 import type { LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
-import { EXIT, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { parsePortOption } from '../operator-format.js';
+
+export interface WorkerOptions {
+  /** Serve `GET /metrics` on this port. (Default: no metrics endpoint) */
+  readonly metricsPort?: string;
+  readonly json?: boolean;
+}
 
 /**
- * `leadsync worker --config F`: the worker alone (no HTTP), for running more
- * workers beside `leadsync serve --no-worker`. Stops gracefully on SIGTERM/SIGINT.
+ * `leadsync worker --config F [--metrics-port N] [--json]`: the worker alone (no HTTP API),
+ * for running more workers beside `leadsync serve --no-worker`. Stops gracefully on
+ * SIGTERM/SIGINT. With --json, stdout carries one JSON line when running and one when stopped.
  */
-export async function workerCommand(config: LoadedConfig, io: CliIo): Promise<ExitCode> {
-  const service = await startService(config, { worker: true, http: false, log: (line) => writeLine(io.stderr, line) });
-  writeLine(io.stdout, `leadsync worker running (storage ${service.storage.file}); stop with Ctrl-C or SIGTERM`);
+export async function workerCommand(config: LoadedConfig, options: WorkerOptions, io: CliIo): Promise<ExitCode> {
+  const metricsPort = parsePortOption('--metrics-port', options.metricsPort);
+  const service = await startService(config, {
+    worker: true,
+    http: false,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    log: (line) => writeLine(io.stderr, line),
+  });
+  const metrics = service.metricsUrl === '' ? null : `${service.metricsUrl}/metrics`;
+  if (options.json) writeJson(io.stdout, { status: 'running', storage: service.storage.location, metrics });
+  else writeLine(io.stdout, `leadsync worker running (storage ${service.storage.location}${metrics ? `, metrics on ${metrics}` : ''}); stop with Ctrl-C or SIGTERM`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
-  writeLine(io.stdout, 'leadsync worker: stopping (finishing in-flight work)…');
+  if (!options.json) writeLine(io.stdout, 'leadsync worker: stopping (finishing in-flight work)…');
   await service.stop();
+  if (options.json) writeJson(io.stdout, { status: 'stopped' });
   return EXIT.ok;
 }

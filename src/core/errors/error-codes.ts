@@ -91,6 +91,28 @@ export const ERROR_CODES = {
   APPROVAL_NOT_PENDING: { message: 'The approval item was already approved, rejected or expired', retryable: false, httpStatus: 409, fix: 'Nothing to do; a newer event from the source proposes the change again.' },
   APPROVAL_STALE: { message: 'The approval no longer matches the CRM: the field changed after the item was created', retryable: false, httpStatus: 409, fix: 'Reject the item; if the change is still wanted, the next event from the source proposes it against the current value.' },
   AUDIT_CHAIN_BROKEN: { message: 'The audit chain does not verify: a row was changed, removed, inserted or reordered', retryable: false, fix: 'Treat the database as tampered with: keep a copy, restore the audit table from a backup, and find who had write access.' },
+
+  // --- access control (API tokens, dashboard) -----------------------------------
+  AUTH_TOKEN_MISSING: { message: 'The request carries no API token', retryable: false, httpStatus: 401, fix: 'Send `Authorization: Bearer <token>`, or log in to the dashboard; an admin creates tokens with `leadsync tokens create`.' },
+  AUTH_TOKEN_INVALID: { message: 'The API token is unknown or revoked', retryable: false, httpStatus: 401, fix: 'Check the token, or ask an admin for a new one (`leadsync tokens list` shows which are active).' },
+  AUTH_ROLE_INSUFFICIENT: { message: 'The API token\'s role may not do this', retryable: false, httpStatus: 403, fix: 'Use a token with the role the message names; roles are viewer < operator < admin (docs/dashboard.md).' },
+  AUTH_ORIGIN_REFUSED: { message: 'A change sent with the dashboard cookie lacks the dashboard\'s request header', retryable: false, httpStatus: 403, fix: 'Send changes from the dashboard, or authenticate scripts with `Authorization: Bearer <token>` instead of the cookie.' },
+  AUTH_TOKEN_NAME_TAKEN: { message: 'An active API token already has that name', retryable: false, httpStatus: 409, fix: 'Choose another name, or revoke the old token first (`leadsync tokens revoke <name>`).' },
+  AUTH_TOKEN_NOT_FOUND: { message: 'There is no API token with that id or name', retryable: false, httpStatus: 404, fix: 'List the tokens with `leadsync tokens list`.' },
+  SERVICE_READ_ONLY: { message: 'The service runs in read-only mode: changes are refused', retryable: false, httpStatus: 403, fix: 'Set service.readOnly: false in the config and reload, or make the change where the service is not read-only.' },
+
+  // --- CRM rate-limit governor -------------------------------------------------
+  CRM_DESTINATION_PAUSED: { message: 'The CRM destination is paused: its daily API limit is used up, or a Retry-After is longer than a job may wait', retryable: true, httpStatus: 503, fix: 'Nothing to do: jobs wait and resume when the pause ends (/readyz shows until when). To resume sooner, raise the CRM\'s daily API limit.' },
+
+  // --- CRM destinations (HubSpot, Salesforce) ----------------------------------
+  CRM_AUTH: { message: 'The CRM refused the credentials: the token is missing, wrong, expired or revoked', retryable: false, fix: 'Check destination.token (a HubSpot private-app token is sent bare, without "Bearer "), or create a new token and restart.' },
+  CRM_PERMISSION_DENIED: { message: 'The CRM credentials lack a permission (scope) the call needs', retryable: false, fix: 'Grant the scopes the message names to the private app or connected app, then replay the DLQ items.' },
+  CRM_DAILY_LIMIT: { message: 'The CRM\'s daily API call limit is used up', retryable: true, httpStatus: 429, fix: 'Nothing to do: the destination pauses until the daily limit resets. To resume sooner, buy an API limit increase or lower other integrations\' use.' },
+  CRM_MULTIPLE_MATCHES: { message: 'The match value finds more than one CRM record, so the CRM cannot tell which to update', retryable: false, fix: 'Merge or fix the duplicate records in the CRM (the message lists their ids), mark the external id field Unique, then replay the DLQ item.' },
+  CRM_RECORD_LOCKED: { message: 'The CRM record was locked by another write in progress (Salesforce UNABLE_TO_LOCK_ROW)', retryable: true, fix: 'Nothing to do: the write is retried. If it persists, lower the number of parallel writers or the batch size for that object.' },
+
+  // --- CLI ---------------------------------------------------------------------
+  CLI_UNEXPECTED: { message: 'The command failed unexpectedly', retryable: false, fix: 'A bug or an environment problem (disk full, permissions): read the trace on stderr, fix the environment or report it with the trace.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

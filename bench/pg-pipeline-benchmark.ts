@@ -1,0 +1,148 @@
+// `npm run build && npm run bench -- postgres`: leadsync end to end on PostgreSQL with 1, 2 and 4
+// `leadsync worker` processes (the built CLI) and the sandbox CRM, next to — in the same run —
+// the no-op throughput of leadsync's PostgreSQL queue, of pg-boss 10.4.2's fetch/complete loop and
+// of a bare SKIP LOCKED table. Writes the `postgres` section of docs/BENCHMARKS.md.
+// BENCH_PG_EVENTS (Default: 10000), BENCH_PG_WORKERS (Default: 1,2,4), DATABASE_URL (Default: the test database).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config-loader.js';
+import { prepareEvent } from '../src/core/plan/event-planner.js';
+import type { NewEvent } from '../src/ports/ingest-store.js';
+import { openRuntime } from '../src/server/runtime.js';
+import { writeBenchmarkSection } from './benchmark-report.js';
+import { leadsyncQueueJobsPerSecond, pgBossJobsPerSecond, rawSkipLockedJobsPerSecond, type EngineFigure } from './pg-queue-engines-benchmark.js';
+import { benchPayload } from './pipeline-benchmark.js';
+
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function urlWithSchema(schema: string): string {
+  return `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+function startWorker(configFile: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['bin/leadsync.js', 'worker', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('leadsync worker running')) resolve(proc);
+    });
+    proc.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+    proc.on('exit', (code) => reject(new Error(`worker exited (${String(code)}):\n${output}`)));
+  });
+}
+
+export interface EndToEndFigure {
+  readonly workers: number;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly ingestEventsPerSecond: number;
+}
+
+/** Accepts `events` webform events (batch lane) in transactions of 500 while `workers` worker processes write them to the sandbox CRM; timed until the queue is empty. */
+export async function runPostgresEndToEnd(events: number, workers: number): Promise<EndToEndFigure> {
+  const schema = `bench_e2e_${process.pid}_${workers}`;
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'leadsync-pg-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
+    const text = readFileSync('examples/leadsync.yaml', 'utf8').replace(/ {2}file: \.\/data\/leadsync\.db\n {2}synchronous: full\n/, `  url: "${urlWithSchema(schema)}"\n`);
+    if (!text.includes('url: "postgres')) throw new Error('examples/leadsync.yaml changed shape; update the benchmark config rewrite');
+    writeFileSync(join(dir, 'leadsync.yaml'), text);
+    const config = await loadConfig(join(dir, 'leadsync.yaml'), { env: {} });
+    const runtime = await openRuntime(config);
+    try {
+      const source = runtime.sources.get('webform');
+      if (!source) throw new Error('no webform source');
+      for (let i = 0; i < workers; i += 1) children.push(await startWorker(join(dir, 'leadsync.yaml')));
+      const batches: NewEvent[][] = [];
+      for (let i = 0; i < events; i += 500) {
+        const batch: NewEvent[] = [];
+        for (let k = i; k < Math.min(events, i + 500); k += 1) {
+          const payload = benchPayload(k);
+          const prepared = prepareEvent(payload, source.context);
+          if (!prepared.ok) throw new Error(prepared.rejection.message);
+          const primary = prepared.objects.find((object) => object.status === 'ready');
+          batch.push({ source: 'webform', leadId: prepared.leadId, leadKey: primary?.status === 'ready' ? primary.leadKey : prepared.leadId, idempotencyKey: prepared.idempotencyKey, payloadHash: prepared.payloadHash, payload, receivedAt: new Date(), lane: 'batch' });
+        }
+        batches.push(batch);
+      }
+      const started = process.hrtime.bigint();
+      for (const batch of batches) await runtime.storage.ingest.acceptMany(batch);
+      const ingested = process.hrtime.bigint();
+      for (;;) {
+        const depth = await runtime.storage.jobs.depth();
+        if (depth.batch + depth.realtime === 0) break;
+        await sleep(20);
+      }
+      const finished = process.hrtime.bigint();
+      const { rows } = await admin.query<{ contacts: number; written: number }>(
+        `SELECT (SELECT count(*)::int FROM ${schema}.crm_records WHERE object = 'contacts') AS contacts,
+                (SELECT count(*)::int FROM ${schema}.audit_log WHERE object = 'contacts' AND outcome = 'written') AS written`,
+      );
+      if (rows[0]?.contacts !== events || rows[0]?.written !== events) throw new Error(`expected ${events} contacts written and audited, found ${JSON.stringify(rows[0])}`);
+      const seconds = Number(finished - started) / 1e9;
+      return { workers, events, seconds, eventsPerSecond: events / seconds, ingestEventsPerSecond: events / (Number(ingested - started) / 1e9) };
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
+      await runtime.close();
+    }
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+export async function reportPostgresBenchmark(events: number, workerCounts: readonly number[]): Promise<void> {
+  const loadBefore = loadavg()[0] ?? 0;
+  const noop: EngineFigure[] = [await rawSkipLockedJobsPerSecond(events), await leadsyncQueueJobsPerSecond(events), await pgBossJobsPerSecond(events, 'fetch')];
+  for (const figure of noop) console.log(`${figure.engine}: ${rate(figure.jobsPerSecond)} jobs/s`);
+  const endToEnd: EndToEndFigure[] = [];
+  for (const workers of workerCounts) {
+    const figure = await runPostgresEndToEnd(events, workers);
+    endToEnd.push(figure);
+    console.log(`end to end, ${workers} worker process(es): ${rate(figure.eventsPerSecond)} events/s (ingest alone ${rate(figure.ingestEventsPerSecond)} events/s)`);
+  }
+  const loadAfter = loadavg()[0] ?? 0;
+  const ours = noop[1]?.jobsPerSecond ?? 0;
+  const body = [
+    `Command: \`npm run build && npm run bench -- postgres\` (\`BENCH_PG_EVENTS\`, \`BENCH_PG_WORKERS\`; Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, PostgreSQL on the same machine). Load average ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end: the machine was shared with other work, so compare the figures of one run with each other, not across runs.`,
+    '',
+    `No-op queues, ${rate(events)} jobs, producer and consumer together, batches of 100 (bench/pg-queue-engines-benchmark.ts):`,
+    '',
+    '| queue | jobs/s |',
+    '|---|---|',
+    ...noop.map((figure) => `| ${figure.engine} | ${rate(figure.jobsPerSecond)} |`),
+    '',
+    `End to end: ${rate(events)} generated webform events (batch lane) accepted by this process in transactions of 500 (idempotency gate, event store, enqueue) while N \`leadsync worker\` processes claim them (100 per batch), plan, write the sandbox CRM (its tables in the same PostgreSQL schema) and settle (audit, field state, completion); timed until the queue is empty.`,
+    '',
+    '| worker processes | end to end, events/s | ratio to leadsync\'s no-op queue | ingest alone, events/s |',
+    '|---|---|---|---|',
+    ...endToEnd.map((figure) => `| ${figure.workers} | ${rate(figure.eventsPerSecond)} | ${(figure.eventsPerSecond / ours).toFixed(2)} | ${rate(figure.ingestEventsPerSecond)} |`),
+    '',
+    'Targets (issue 5): end to end ≥ 0.5 of the queue\'s no-op figure and ≥ 3,000 events/s with the sandbox destination on this 2-core machine. Why the queue is leadsync\'s own SQL and not pg-boss or graphile-worker: docs/decisions/0005-postgres-job-queue-engine.md.',
+    '',
+    'Below both targets (2026-11-27). Where the time goes, from a profile of the worker path on this machine (load average ~19, statements counted at the pg client): claiming 100 jobs is 1 statement (~30 ms); processing those 100 jobs (`processBatch`: sandbox CRM reads and upserts on PostgreSQL, then `settleMany`: completion, field state, audit) issued ~850 statements (~8.5 per job) and took ~3 s, i.e. ~3.5 ms per round trip on the loaded machine. The queue\'s share is 3 statements per 100 jobs (claim; completion is 2 statements for the whole batch). Reaching the targets needs the per-record statements of the sandbox CRM\'s PostgreSQL flavour and of the settle (field state, audit rows) made set-based (one statement per table per batch), as was done for SQLite in decision 0004; more worker processes do not help while each job costs ~8 round trips and the database shares the 2 cores with them.',
+  ].join('\n');
+  writeBenchmarkSection('postgres', 'PostgreSQL scale-out: queue and end to end with 1, 2, 4 workers', body);
+  console.log(body);
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  await reportPostgresBenchmark(Number(process.env['BENCH_PG_EVENTS'] ?? 10_000), (process.env['BENCH_PG_WORKERS'] ?? '1,2,4').split(',').map(Number));
+}

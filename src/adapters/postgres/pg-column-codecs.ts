@@ -1,0 +1,46 @@
+import { canonicalJson } from '../../core/hashing/canonical-json.js';
+import type { FieldValue } from '../../core/crm-schema/crm-schema-types.js';
+import { ERROR_CODES, type ErrorCode } from '../../core/errors/error-codes.js';
+import { LANES, type Lane } from '../../ports/job-queue.js';
+
+// Ports speak string ids. Our own rows have bigint identity keys, which
+// node-postgres returns as strings already (int8 does not fit a double).
+
+/** Whether `id` can be a bigint key of ours; anything else is treated as "not found" without asking the database. */
+export function isRowId(id: string): boolean {
+  return /^[1-9]\d{0,17}$/.test(id);
+}
+
+export function checkDate(date: Date): Date {
+  if (Number.isNaN(date.getTime())) throw new RangeError('invalid Date');
+  return date;
+}
+
+/** Raw payloads keep their text (key order); only a value JSON cannot hold is refused. */
+export function encodePayload(payload: unknown): string {
+  const text = JSON.stringify(payload) as string | undefined;
+  if (text === undefined) throw new TypeError('payload is not a JSON value');
+  return text;
+}
+
+/** Field values in canonical JSON, which also refuses NaN and Infinity instead of storing them as null. */
+export function encodeFieldValue(value: FieldValue): string {
+  return canonicalJson(value);
+}
+
+export function decodeFieldValue(text: string): FieldValue {
+  return JSON.parse(text) as FieldValue;
+}
+
+export function parseErrorCode(text: string): ErrorCode {
+  // Codes are never removed from the registry, so an unknown one means a
+  // newer leadsync wrote this row or the row was edited by hand.
+  if (!Object.hasOwn(ERROR_CODES, text)) throw new Error(`unknown error code "${text}" in storage`);
+  return text as ErrorCode;
+}
+
+export function parseLane(text: string): Lane {
+  const lane = LANES.find((candidate) => candidate === text);
+  if (lane === undefined) throw new Error(`unknown lane "${text}" in storage`);
+  return lane;
+}

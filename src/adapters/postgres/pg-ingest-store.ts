@@ -1,0 +1,349 @@
+import type {
+  AcceptResult,
+  ConflictQuery,
+  ConflictRecord,
+  IngestStore,
+  NewEvent,
+  PurgeResult,
+  StoredEvent,
+  StoredPayload,
+} from '../../ports/ingest-store.js';
+import type { Page } from '../../ports/page-types.js';
+import { checkDate, encodePayload, isRowId, parseLane } from './pg-column-codecs.js';
+import type { PgClient, PgDatabase } from './pg-database.js';
+import type { PgJobQueueTransactions } from './pg-job-queue-link.js';
+import { decodeIdCursor, encodeIdCursor, pageLimit, SqlFilters, takePage } from './pg-paging.js';
+
+interface EventRow {
+  id: string;
+  source: string;
+  lead_id: string;
+  lead_key: string;
+  idempotency_key: string;
+  payload_hash: string;
+  /** The json column as text: parsed here, so the stored text is what comes back. */
+  payload: string | null;
+  payload_purged_at: Date | null;
+  received_at: Date;
+  lane: string;
+  webhook_id: string | null;
+}
+
+interface ConflictRow {
+  id: string;
+  event_id: string;
+  source: string;
+  lead_key: string;
+  idempotency_key: string;
+  original_payload_hash: string;
+  payload_hash: string;
+  payload: string | null;
+  payload_purged_at: Date | null;
+  webhook_id: string | null;
+  first_received_at: Date;
+  last_received_at: Date;
+  deliveries: number;
+}
+
+/** Events whose payload retention looks at per round trip. */
+const PURGE_PAGE = 1000;
+
+function storedPayload(json: string | null, purgedAt: Date | null): StoredPayload {
+  if (json === null) return { state: 'purged', purgedAt: purgedAt ?? new Date(0) };
+  return { state: 'kept', json: JSON.parse(json) as unknown };
+}
+
+function toConflict(row: ConflictRow): ConflictRecord {
+  return {
+    conflictId: row.id,
+    eventId: row.event_id,
+    source: row.source,
+    leadKey: row.lead_key,
+    idempotencyKey: row.idempotency_key,
+    originalPayloadHash: row.original_payload_hash,
+    payloadHash: row.payload_hash,
+    payload: storedPayload(row.payload, row.payload_purged_at),
+    webhookId: row.webhook_id,
+    firstReceivedAt: row.first_received_at,
+    lastReceivedAt: row.last_received_at,
+    deliveries: row.deliveries,
+  };
+}
+
+const CONFLICT_COLUMNS = `c.id, c.event_id, e.source, e.lead_key, e.idempotency_key, e.payload_hash AS original_payload_hash,
+  c.payload_hash, c.payload::text AS payload, c.payload_purged_at, c.webhook_id, c.first_received_at, c.last_received_at, c.deliveries`;
+
+/** How many times `accept` looks again after losing an insert race to another process. */
+const RACE_ROUNDS = 3;
+
+/**
+ * The idempotency gate and raw event store on PostgreSQL. Any number of API
+ * processes may accept at once: the unique indexes on the idempotency key
+ * and on (source, webhook id) decide, and a process that loses an insert
+ * race (`ON CONFLICT DO NOTHING` returned no row) reads the winner's row,
+ * which it then sees as a duplicate or a conflict.
+ */
+export class PgIngestStore implements IngestStore {
+  constructor(
+    private readonly database: PgDatabase,
+    private readonly queue: PgJobQueueTransactions,
+  ) {}
+
+  private async acceptOne(client: PgClient, event: NewEvent): Promise<AcceptResult> {
+    const receivedAt = checkDate(event.receivedAt);
+    const payload = encodePayload(event.payload);
+    for (let round = 0; round < RACE_ROUNDS; round += 1) {
+      if (event.webhookId !== undefined) {
+        const seen = (await client.query<{ id: string }>('SELECT id FROM events WHERE source = $1 AND webhook_id = $2', [event.source, event.webhookId])).rows[0];
+        if (seen !== undefined) return { status: 'duplicate', eventId: seen.id, reason: 'webhook_id' };
+      }
+      const original = (await client.query<{ id: string; payload_hash: string }>('SELECT id, payload_hash FROM events WHERE idempotency_key = $1', [event.idempotencyKey])).rows[0];
+      if (original !== undefined) {
+        if (original.payload_hash === event.payloadHash) return { status: 'duplicate', eventId: original.id, reason: 'same_payload' };
+        // A repeated conflicting delivery counts on its first row instead of adding rows.
+        const conflict = (
+          await client.query<{ id: string }>(
+            `INSERT INTO conflicts (event_id, payload_hash, payload, webhook_id, first_received_at, last_received_at)
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (event_id, payload_hash) DO UPDATE SET
+               deliveries = conflicts.deliveries + 1,
+               last_received_at = greatest(conflicts.last_received_at, excluded.last_received_at)
+             RETURNING id`,
+            [original.id, event.payloadHash, payload, event.webhookId ?? null, receivedAt],
+          )
+        ).rows[0];
+        if (conflict === undefined) throw new Error('conflict upsert returned no row');
+        return { status: 'conflict', eventId: original.id, conflictId: conflict.id };
+      }
+      const inserted = (
+        await client.query<{ id: string }>(
+          `INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT DO NOTHING
+           RETURNING id`,
+          [event.source, event.leadId, event.leadKey, event.idempotencyKey, event.payloadHash, payload, receivedAt, event.lane, event.webhookId ?? null],
+        )
+      ).rows[0];
+      if (inserted !== undefined) {
+        const [jobId] = await this.queue.enqueueJobsInTransaction(client, [
+          { eventId: inserted.id, leadKey: event.leadKey, lane: event.lane, at: receivedAt },
+        ]);
+        if (jobId === undefined) throw new Error('enqueue returned no job id');
+        return { status: 'queued', eventId: inserted.id, jobId };
+      }
+      // Another process committed the same key or webhook id between our read and our insert: read again.
+    }
+    throw new Error(`accept: idempotency key of source ${event.source} kept changing under concurrent inserts`);
+  }
+
+  accept(event: NewEvent): Promise<AcceptResult> {
+    return this.database.withTransaction(async (client) => this.acceptOne(client, event));
+  }
+
+  acceptMany(events: readonly NewEvent[]): Promise<readonly AcceptResult[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return this.database.withTransaction(async (client) => {
+      if (events.length > 1) {
+        // A few statements for the whole list instead of four per event; when another
+        // process inserted one of the keys meanwhile, fall back to one event at a time.
+        await client.query('SAVEPOINT accept_bulk');
+        const bulk = await this.acceptBulk(client, events);
+        if (bulk !== undefined) return bulk;
+        await client.query('ROLLBACK TO SAVEPOINT accept_bulk');
+      }
+      const results: AcceptResult[] = [];
+      // In order: later events of the list see the earlier ones.
+      for (const event of events) results.push(await this.acceptOne(client, event));
+      return results;
+    });
+  }
+
+  /**
+   * `acceptMany` in bulk: one lookup of every key and webhook id, the decisions
+   * made here in list order (later events see earlier ones), one insert of the
+   * new events, one enqueue. Undefined when the insert lost a race to another
+   * process (a row it expected to insert already existed); the caller rolls
+   * back to its savepoint and goes one event at a time.
+   */
+  private async acceptBulk(client: PgClient, events: readonly NewEvent[]): Promise<AcceptResult[] | undefined> {
+    const payloads = events.map((event) => encodePayload(event.payload));
+    events.forEach((event) => checkDate(event.receivedAt));
+    const withWebhook = events.filter((event) => event.webhookId !== undefined);
+    const [byKey, byWebhook] = await Promise.all([
+      client.query<{ id: string; idempotency_key: string; payload_hash: string }>(
+        'SELECT id, idempotency_key, payload_hash FROM events WHERE idempotency_key = ANY($1::text[])',
+        [events.map((event) => event.idempotencyKey)],
+      ),
+      withWebhook.length === 0
+        ? Promise.resolve({ rows: [] as { id: string; source: string; webhook_id: string }[] })
+        : client.query<{ id: string; source: string; webhook_id: string }>(
+            'SELECT e.id, e.source, e.webhook_id FROM events e JOIN unnest($1::text[], $2::text[]) AS w (source, webhook_id) ON e.source = w.source AND e.webhook_id = w.webhook_id',
+            [withWebhook.map((event) => event.source), withWebhook.map((event) => event.webhookId)],
+          ),
+    ]);
+    // Known rows: id (or the index of a new event of this list, until it has an id) and payload hash.
+    type Known = { readonly id: string } | { readonly index: number };
+    const keys = new Map<string, { known: Known; payloadHash: string }>(byKey.rows.map((row) => [row.idempotency_key, { known: { id: row.id }, payloadHash: row.payload_hash }]));
+    const webhooks = new Map<string, Known>(byWebhook.rows.map((row) => [JSON.stringify([row.source, row.webhook_id]), { id: row.id }]));
+    type Decision =
+      | { readonly kind: 'duplicate'; readonly of: Known; readonly reason: 'same_payload' | 'webhook_id' }
+      | { readonly kind: 'conflict'; readonly of: Known }
+      | { readonly kind: 'new' };
+    const decisions: Decision[] = events.map((event, index): Decision => {
+      const webhookKey = event.webhookId === undefined ? undefined : JSON.stringify([event.source, event.webhookId]);
+      const seenWebhook = webhookKey === undefined ? undefined : webhooks.get(webhookKey);
+      if (seenWebhook !== undefined) return { kind: 'duplicate', of: seenWebhook, reason: 'webhook_id' };
+      const original = keys.get(event.idempotencyKey);
+      if (original !== undefined) {
+        return original.payloadHash === event.payloadHash ? { kind: 'duplicate', of: original.known, reason: 'same_payload' } : { kind: 'conflict', of: original.known };
+      }
+      keys.set(event.idempotencyKey, { known: { index }, payloadHash: event.payloadHash });
+      if (webhookKey !== undefined) webhooks.set(webhookKey, { index });
+      return { kind: 'new' };
+    });
+
+    const fresh = events.flatMap((event, index) => (decisions[index]?.kind === 'new' ? [{ event, index }] : []));
+    const ids = new Map<number, string>();
+    if (fresh.length > 0) {
+      const column = <T>(pick: (entry: { event: NewEvent; index: number }) => T): T[] => fresh.map(pick);
+      const inserted = await client.query<{ id: string; idempotency_key: string }>(
+        `INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id)
+         SELECT source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[], $7::timestamptz[], $8::text[], $9::text[])
+           WITH ORDINALITY AS u (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id, ord)
+         ORDER BY ord
+         ON CONFLICT DO NOTHING
+         RETURNING id, idempotency_key`,
+        [
+          column((e) => e.event.source), column((e) => e.event.leadId), column((e) => e.event.leadKey), column((e) => e.event.idempotencyKey),
+          column((e) => e.event.payloadHash), column((e) => payloads[e.index]), column((e) => e.event.receivedAt), column((e) => e.event.lane),
+          column((e) => e.event.webhookId ?? null),
+        ],
+      );
+      if (inserted.rows.length !== fresh.length) return undefined;
+      const byInsertedKey = new Map(inserted.rows.map((row) => [row.idempotency_key, row.id]));
+      for (const { event, index } of fresh) {
+        const id = byInsertedKey.get(event.idempotencyKey);
+        if (id === undefined) return undefined;
+        ids.set(index, id);
+      }
+    }
+    const idOf = (known: Known): string => {
+      if ('id' in known) return known.id;
+      const id = ids.get(known.index);
+      if (id === undefined) throw new Error(`accept: event ${known.index} of the list has no id`);
+      return id;
+    };
+    const jobIds = await this.queue.enqueueJobsInTransaction(
+      client,
+      fresh.map(({ event, index }) => ({ eventId: idOf({ index }), leadKey: event.leadKey, lane: event.lane, at: event.receivedAt })),
+    );
+    const jobOf = new Map(fresh.map(({ index }, position) => [index, jobIds[position]]));
+    const results: AcceptResult[] = [];
+    for (const [index, event] of events.entries()) {
+      const decision = decisions[index];
+      if (decision === undefined) throw new Error('accept: missing decision');
+      if (decision.kind === 'duplicate') {
+        results.push({ status: 'duplicate', eventId: idOf(decision.of), reason: decision.reason });
+      } else if (decision.kind === 'conflict') {
+        // Rare; in list order, so a repeated conflicting payload counts on its first row.
+        const eventId = idOf(decision.of);
+        const conflict = (
+          await client.query<{ id: string }>(
+            `INSERT INTO conflicts (event_id, payload_hash, payload, webhook_id, first_received_at, last_received_at)
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (event_id, payload_hash) DO UPDATE SET
+               deliveries = conflicts.deliveries + 1,
+               last_received_at = greatest(conflicts.last_received_at, excluded.last_received_at)
+             RETURNING id`,
+            [eventId, event.payloadHash, payloads[index], event.webhookId ?? null, event.receivedAt],
+          )
+        ).rows[0];
+        if (conflict === undefined) throw new Error('conflict upsert returned no row');
+        results.push({ status: 'conflict', eventId, conflictId: conflict.id });
+      } else {
+        const jobId = jobOf.get(index);
+        if (jobId === undefined) throw new Error('enqueue returned no job id');
+        results.push({ status: 'queued', eventId: idOf({ index }), jobId });
+      }
+    }
+    return results;
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    if (!isRowId(eventId)) return undefined;
+    const row = (
+      await this.database.query<EventRow>(
+        `SELECT id, source, lead_id, lead_key, idempotency_key, payload_hash, payload::text AS payload, payload_purged_at,
+           received_at, lane, webhook_id
+         FROM events WHERE id = $1`,
+        [eventId],
+      )
+    ).rows[0];
+    if (row === undefined) return undefined;
+    return {
+      eventId: row.id,
+      source: row.source,
+      leadId: row.lead_id,
+      leadKey: row.lead_key,
+      idempotencyKey: row.idempotency_key,
+      payloadHash: row.payload_hash,
+      payload: storedPayload(row.payload, row.payload_purged_at),
+      receivedAt: row.received_at,
+      lane: parseLane(row.lane),
+      webhookId: row.webhook_id,
+    };
+  }
+
+  async listConflicts(query: ConflictQuery = {}): Promise<Page<ConflictRecord>> {
+    const limit = pageLimit(query.limit);
+    const filters = new SqlFilters();
+    if (query.source !== undefined) filters.add('e.source = ?', query.source);
+    if (query.cursor !== undefined) filters.add('c.id < ?::bigint', decodeIdCursor(query.cursor));
+    const limitParam = filters.next(limit + 1);
+    const result = await this.database.query<ConflictRow>(
+      `SELECT ${CONFLICT_COLUMNS} FROM conflicts c JOIN events e ON e.id = c.event_id ${filters.where()} ORDER BY c.id DESC LIMIT ${limitParam}`,
+      filters.params,
+    );
+    const page = takePage(result.rows, limit);
+    return { items: page.rows.map(toConflict), nextCursor: page.last === undefined ? null : encodeIdCursor(page.last.id) };
+  }
+
+  async purgePayloadsOlderThan(cutoff: Date, now: Date): Promise<PurgeResult> {
+    checkDate(cutoff);
+    checkDate(now);
+    // In pages, each its own transaction: a purge of millions of rows does
+    // not hold one huge transaction. Unfinished work of the lead or an open
+    // DLQ item means processing or a replay still needs the payload; those
+    // are kept until a later purge.
+    let events = 0;
+    let after = '0';
+    for (;;) {
+      const page = await this.database.withTransaction(async (client) => {
+        const candidates = (
+          await client.query<{ id: string; lead_key: string }>(
+            `SELECT id, lead_key FROM events
+             WHERE payload IS NOT NULL AND received_at < $1 AND id > $2
+               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.event_id = events.id AND d.status = 'open')
+             ORDER BY id LIMIT ${PURGE_PAGE}
+             FOR UPDATE`,
+            [cutoff, after],
+          )
+        ).rows;
+        if (candidates.length === 0) return { last: undefined, purged: 0 };
+        const busy = await this.queue.leadKeysWithUnfinishedJobs(client, [...new Set(candidates.map((row) => row.lead_key))]);
+        const ids = candidates.filter((row) => !busy.has(row.lead_key)).map((row) => row.id);
+        const purged = ids.length === 0 ? 0 : ((await client.query('UPDATE events SET payload = NULL, payload_purged_at = $1 WHERE id = ANY($2::bigint[])', [now, ids])).rowCount ?? 0);
+        return { last: candidates.at(-1)?.id, purged, full: candidates.length === PURGE_PAGE };
+      });
+      events += page.purged;
+      if (page.last === undefined || !('full' in page) || !page.full) break;
+      after = page.last;
+    }
+    const conflicts = await this.database.query(
+      'UPDATE conflicts SET payload = NULL, payload_purged_at = $1 WHERE payload IS NOT NULL AND last_received_at < $2',
+      [now, cutoff],
+    );
+    return { events, conflicts: conflicts.rowCount ?? 0 };
+  }
+}

@@ -1,0 +1,72 @@
+import type { JobOutcomeStore, SettleInput, SettleResult } from '../../ports/job-outcome-store.js';
+import type { PgApprovalStore } from './pg-approval-store.js';
+import type { PgAuditStore } from './pg-audit-store.js';
+import type { PgClient, PgDatabase } from './pg-database.js';
+import type { PgDeadLetterStore } from './pg-dead-letter-store.js';
+import type { PgFieldStateStore } from './pg-field-state-store.js';
+import type { PgJobQueueTransactions } from './pg-job-queue-link.js';
+
+/** Outcome parts live in the other stores; this one runs them in one transaction. */
+export interface PgOutcomeParts {
+  readonly queue: PgJobQueueTransactions;
+  readonly audit: PgAuditStore;
+  readonly deadLetters: PgDeadLetterStore;
+  readonly approvals: PgApprovalStore;
+  readonly fieldState: PgFieldStateStore;
+}
+
+/**
+ * Finishes jobs on PostgreSQL: job completion, DLQ item, approvals, field
+ * state and audit entries commit together or not at all. The audit append
+ * comes last and for all inputs at once, so the chain head is locked only
+ * for one insert and the commit.
+ */
+export class PgJobOutcomeStore implements JobOutcomeStore {
+  constructor(
+    private readonly database: PgDatabase,
+    private readonly parts: PgOutcomeParts,
+  ) {}
+
+  private async settleAll(client: PgClient, inputs: readonly SettleInput[]): Promise<SettleResult[]> {
+    const settled: { index: number; input: SettleInput; deadLetterId: string | null; approvalIds: string[] }[] = [];
+    const results: (SettleResult | undefined)[] = inputs.map(() => undefined);
+    // The claim check comes first and writes nothing else when it fails, so
+    // a worker whose claim expired cannot add a second outcome for the job.
+    // All jobs are completed in one go (two statements however many inputs);
+    // a job listed twice settles once, its repeat is a lost claim.
+    const jobs = inputs.flatMap((input) => (input.job === undefined ? [] : [input.job]));
+    const completed = new Set(jobs.length === 0 ? [] : await this.parts.queue.completeJobsInTransaction(client, jobs));
+    for (const [index, input] of inputs.entries()) {
+      if (input.job !== undefined && !completed.delete(input.job.id)) {
+        results[index] = { status: 'lost_claim' };
+        continue;
+      }
+      const deadLetterId = input.deadLetter === undefined ? null : await this.parts.deadLetters.insertInTransaction(client, input.deadLetter);
+      const approvalIds = await this.parts.approvals.insertInTransaction(client, input.approvals ?? []);
+      settled.push({ index, input, deadLetterId, approvalIds });
+    }
+    await this.parts.fieldState.upsertInTransaction(client, settled.flatMap((entry) => entry.input.fieldState ?? []));
+    const auditIds = await this.parts.audit.appendInTransaction(client, settled.flatMap((entry) => entry.input.audit));
+    let offset = 0;
+    for (const entry of settled) {
+      const count = entry.input.audit.length;
+      results[entry.index] = { status: 'settled', auditIds: auditIds.slice(offset, offset + count), deadLetterId: entry.deadLetterId, approvalIds: entry.approvalIds };
+      offset += count;
+    }
+    return results.map((result) => {
+      if (result === undefined) throw new Error('settle left an input without a result');
+      return result;
+    });
+  }
+
+  async settle(input: SettleInput): Promise<SettleResult> {
+    const [result] = await this.settleMany([input]);
+    if (result === undefined) throw new Error('settle produced no result');
+    return result;
+  }
+
+  settleMany(inputs: readonly SettleInput[]): Promise<readonly SettleResult[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    return this.database.withTransaction((client) => this.settleAll(client, inputs));
+  }
+}

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { LeadsyncError } from '../../core/errors/error-codes.js';
+import type { PgClient, PgDatabase } from './pg-database.js';
+
+/** One numbered schema change, from `migrations/NNN_name.sql`. */
+export interface PgMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+/**
+ * Key of the advisory lock migrations take (first half; the second is the
+ * schema's hash), so several processes starting at once against one new
+ * database apply each migration exactly once: the others wait, then find it applied.
+ */
+const MIGRATION_LOCK_CLASS = 0x1ead5;
+
+/**
+ * Reads the migration files of a directory in version order. Versions must
+ * run 1, 2, 3… without gaps. A file must not contain BEGIN/COMMIT: all
+ * pending migrations run inside the migrator's one transaction. Shipped
+ * files are never edited; a change is a new file.
+ * @param directory (Default: the `migrations/` folder next to this module)
+ */
+export function loadPgMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly PgMigration[] {
+  if (!existsSync(directory)) {
+    // tsc does not copy .sql files; a build that forgets them fails here, by name.
+    throw new Error(`migrations directory not found: ${directory.href}; the build must copy src/adapters/postgres/migrations/*.sql next to the compiled adapter`);
+  }
+  const migrations = readdirSync(directory)
+    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
+    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
+    .map(({ file, match }) => ({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      sql: readFileSync(new URL(file, directory), 'utf8'),
+    }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration versions must run 1, 2, 3… without gaps; found ${migration.version} at position ${index + 1} in ${directory.href}`);
+    }
+  });
+  return migrations;
+}
+
+/** Quotes an identifier for SQL. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Applies the migrations the database does not have yet, in one transaction
+ * holding an advisory lock for the schema: processes starting together
+ * serialise here, and a failed migration leaves the database as it was.
+ * Creates the schema when `database.schema` names one that does not exist.
+ * Refuses a database migrated by a newer leadsync. Returns the versions applied.
+ */
+export async function migratePostgres(database: PgDatabase, migrations: readonly PgMigration[]): Promise<readonly number[]> {
+  const latestKnown = migrations.at(-1)?.version ?? 0;
+  try {
+    return await database.withTransaction(async (client) => {
+      const schema = database.schema ?? (await currentSchema(client));
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
+      if (database.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(database.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    integer     PRIMARY KEY,
+        name       text        NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const current = (await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')).rows[0]?.version ?? 0;
+      if (current > latestKnown) {
+        throw new LeadsyncError('STORAGE_SCHEMA_NEWER', `database schema ${schema} is at version ${current}; this leadsync knows up to ${latestKnown}`);
+      }
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (migration.version <= current) continue;
+        try {
+          await client.query(migration.sql);
+        } catch (error) {
+          throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `migration ${String(migration.version).padStart(3, '0')}_${migration.name} failed: ${String(error)}`, { cause: error });
+        }
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        applied.push(migration.version);
+      }
+      return applied;
+    });
+  } catch (error) {
+    if (error instanceof LeadsyncError) throw error;
+    throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}`, { cause: error });
+  }
+}
+
+async function currentSchema(client: PgClient): Promise<string> {
+  const schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema;
+  if (schema === null || schema === undefined) throw new Error('no schema selected: the search_path names no existing schema; pass a schema');
+  return schema;
+}

@@ -1,0 +1,55 @@
+import type { DeadLetterNotice } from '../app/job-processor.js';
+import type { WorkerLoopOptions } from '../app/worker-loop.js';
+import type { LoadedConfig } from '../config/config-loader.js';
+
+/** What the worker thread is started with (structured-cloned: plain data only). */
+export interface WorkerThreadData {
+  readonly config: LoadedConfig;
+  readonly loop: Omit<WorkerLoopOptions, 'onError' | 'onOutcome'>;
+}
+
+/** An error as it crosses the thread boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly code?: string;
+}
+
+/** Messages from the service's thread to the worker thread. */
+export type ToWorkerThread =
+  /** Stop claiming, finish in-flight jobs, close the connection, end the thread. */
+  | { readonly type: 'stop' }
+  /** Answer with this thread's metrics (prom-client `getMetricsAsJSON()`), for `AggregatorRegistry.aggregate`. */
+  | { readonly type: 'metrics'; readonly id: number }
+  /** A newly loaded config: the thread's runtime swaps in its sources and mappings (`Runtime.reload`). */
+  | { readonly type: 'reload'; readonly config: LoadedConfig };
+
+/** Messages from the worker thread to the service's thread. */
+export type FromWorkerThread =
+  | { readonly type: 'ready' }
+  /** Opening the runtime failed; the thread ends. */
+  | { readonly type: 'failed'; readonly error: SerializedError }
+  /** A worker error (logged by the service; the job is retried or reclaimed). */
+  | { readonly type: 'error'; readonly error: SerializedError }
+  /** A job was dead-lettered: the service's alert dispatcher sends the alert. */
+  | { readonly type: 'dead-letter'; readonly notice: DeadLetterNotice }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: readonly object[]; readonly error?: SerializedError }
+  | { readonly type: 'stopped' };
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }), ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** An Error again on the service's side, with the worker thread's stack. */
+export function deserializeError(error: SerializedError): Error {
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  if (error.stack !== undefined) revived.stack = error.stack;
+  if (error.code !== undefined) Object.assign(revived, { code: error.code });
+  return revived;
+}

@@ -1,0 +1,67 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { timedCrmDestination } from '../app/timed-crm-destination.js';
+import { startWorkerLoop } from '../app/worker-loop.js';
+import { openRuntime } from './runtime.js';
+import { createServiceMetrics } from './service-metrics.js';
+import { provideWorkerThreadMetrics, workerThreadMetrics } from './worker-thread-metrics.js';
+import { serializeError, type FromWorkerThread, type ToWorkerThread, type WorkerThreadData } from './worker-thread-protocol.js';
+
+// The entry of the worker thread `leadsync serve` starts (worker-thread-host.ts):
+// its own runtime (own SQLite connection on the same WAL file, own CRM client),
+// the worker loop, and messages to the service's thread for errors, dead letters
+// (alerts are sent there) and metrics. It stops on a `stop` message: no new claims,
+// in-flight jobs finished, connection closed, then the thread ends.
+
+const port = parentPort;
+if (!port) throw new Error('worker-thread.ts runs only as a worker thread');
+const data = workerData as WorkerThreadData;
+const send = (message: FromWorkerThread): void => port.postMessage(message);
+
+try {
+  const runtime = await openRuntime(data.config);
+  // The thread's own registry: job and CRM counters only (the service's thread reports the process and the
+  // storage gauges); the service merges it into /metrics by asking with a `metrics` message.
+  const metrics = createServiceMetrics({ crm: runtime.crm, defaultMetrics: false });
+  provideWorkerThreadMetrics(() => metrics.snapshot());
+  const loop = startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
+    ...data.loop,
+    metrics,
+    onError: (error) => send({ type: 'error', error: serializeError(error) }),
+    onOutcome: (_job, outcome) => {
+      if (outcome.kind === 'settled' && outcome.deadLetter) send({ type: 'dead-letter', notice: outcome.deadLetter });
+    },
+  });
+  let stopping = false;
+  port.on('message', (message: ToWorkerThread) => {
+    if (message.type === 'metrics') {
+      workerThreadMetrics().then(
+        (metrics) => send({ type: 'metrics', id: message.id, metrics }),
+        (error: unknown) => send({ type: 'metrics', id: message.id, metrics: [], error: serializeError(error) }),
+      );
+      return;
+    }
+    if (message.type === 'reload') {
+      try {
+        runtime.reload(message.config);
+      } catch (error) {
+        send({ type: 'error', error: serializeError(error) });
+      }
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      try {
+        await loop.stop();
+      } finally {
+        await runtime.close();
+        send({ type: 'stopped' });
+        port.close();
+      }
+    })();
+  });
+  send({ type: 'ready' });
+} catch (error) {
+  send({ type: 'failed', error: serializeError(error) });
+  port.close();
+}
