@@ -42,7 +42,8 @@ export async function runDashboardQueriesBenchmark(auditRows: number, runs = 9):
     const events = Math.max(1, Math.floor(auditRows / 4));
     const leads = Math.max(1, Math.floor(auditRows / 20));
     const fillStart = performance.now();
-    // Straight SQL inserts: the chain hashes are not what is measured, the row count and indexes are. The stats triggers run as in production.
+    // Straight SQL inserts: the chain hashes are not what is measured, the row count and indexes are. The stores count rows for the
+    // dashboard as they write them (SQLite migration 007); these inserts bypass them, so the counts are added below as migrations 004/006 add existing rows.
     const insertEvent = db.prepare(
       "INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload_json, received_at, lane) VALUES (?, ?, ?, ?, 'h', '{}', ?, ?)",
     );
@@ -62,6 +63,15 @@ export async function runDashboardQueriesBenchmark(auditRows: number, runs = 9):
         const at = new Date(now - DAYS * 86_400_000 + Math.floor((i / auditRows) * DAYS * 86_400_000)).toISOString();
         insertAudit.run(at, `contacts:lead-${i % leads}@example.com`, source, String((i % events) + 1), changes, source, OUTCOMES[i % OUTCOMES.length] ?? 'written');
       }
+      db.exec(`
+        INSERT INTO stats_minutes (minute, source, lane, metric, n)
+        SELECT received_at / 60000, source, lane, 'received', count(*) FROM events GROUP BY 1, 2, 3;
+        INSERT INTO stats_minutes (minute, source, lane, metric, n)
+        SELECT CAST(strftime('%s', a.time) AS INTEGER) / 60, coalesce(a.source, '(operator)'), coalesce(e.lane, 'none'), a.outcome, count(*)
+        FROM audit_log a LEFT JOIN events e ON e.id = CAST(a.event_id AS INTEGER) WHERE true GROUP BY 1, 2, 3, 4
+        ON CONFLICT (minute, source, lane, metric) DO UPDATE SET n = n + excluded.n;
+        INSERT INTO stats_hours (hour, source, lane, metric, n) SELECT minute / 60, source, lane, metric, sum(n) FROM stats_minutes GROUP BY 1, 2, 3, 4;
+      `);
     })();
     const fillSeconds = (performance.now() - fillStart) / 1000;
     db.exec('ANALYZE');
@@ -104,7 +114,7 @@ export async function reportDashboardQueriesBenchmark(auditRows: number): Promis
   const { fillSeconds, timings } = await runDashboardQueriesBenchmark(auditRows);
   const loadAfter = loadavg()[0] ?? 0;
   const lines = [
-    `Command: \`${auditRows === 1_000_000 ? '' : `BENCH_DASHBOARD_ROWS=${auditRows} `}npm run bench -- dashboard\` (\`BENCH_DASHBOARD_ROWS\`, default 1,000,000; Node ${process.version}). A temp SQLite file gets ${auditRows.toLocaleString('en-US')} audit rows over 30 days (5 sources, ${Math.floor(auditRows / 20).toLocaleString('en-US')} leads) and ${Math.floor(auditRows / 4).toLocaleString('en-US')} events (filled in ${fillSeconds.toFixed(1)} s, stats triggers on); each query runs once to warm up, then 9 times.`,
+    `Command: \`${auditRows === 1_000_000 ? '' : `BENCH_DASHBOARD_ROWS=${auditRows} `}npm run bench -- dashboard\` (\`BENCH_DASHBOARD_ROWS\`, default 1,000,000; Node ${process.version}). A temp SQLite file gets ${auditRows.toLocaleString('en-US')} audit rows over 30 days (5 sources, ${Math.floor(auditRows / 20).toLocaleString('en-US')} leads) and ${Math.floor(auditRows / 4).toLocaleString('en-US')} events (filled in ${fillSeconds.toFixed(1)} s by straight SQL inserts, then counted into the stats tables as the migrations count existing rows); each query runs once to warm up, then 9 times.`,
     '',
     '| query | rows answered | median | max |',
     '|---|---|---|---|',

@@ -29,6 +29,29 @@ export interface HttpBenchResult {
    * Unlike latency, it does not depend on other load on the machine.
    */
   readonly cpuMsPerRequest: { readonly mainThread: number; readonly otherThreads: number } | null;
+  /**
+   * How late the service's HTTP event loop ran while sending (prom-client's event-loop lag from `/metrics`, reset by a
+   * scrape just before the load): p99 and max, in ms. A synchronous wait on the HTTP thread (a busy SQLite lock, a
+   * checkpoint inside a commit) shows here; null if /metrics did not answer.
+   */
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number } | null;
+}
+
+/** The HTTP thread's event-loop lag since the previous scrape (prom-client resets its histogram on each collect). */
+async function eventLoopDelay(url: string): Promise<{ p99: number; max: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const read = (name: string): number | undefined => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return match?.[1] === undefined ? undefined : Number(match[1]) * 1000;
+    };
+    const p99 = read('nodejs_eventloop_lag_p99_seconds');
+    const max = read('nodejs_eventloop_lag_max_seconds');
+    return p99 === undefined || max === undefined ? null : { p99, max };
+  } catch (error) {
+    console.warn(`could not read the service's /metrics: ${String(error)}`);
+    return null;
+  }
 }
 
 /** CPU ticks (user + system) of a process's main thread and of its other threads, from /proc (Linux). */
@@ -65,8 +88,18 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
   let failed = 0;
   const failures = new Map<string, number>();
   let cpuMsPerRequest: HttpBenchResult['cpuMsPerRequest'] = null;
+  let eventLoopDelayMs: HttpBenchResult['eventLoopDelayMs'] = null;
   try {
+    await eventLoopDelay(server.url);
     const total = rate * seconds;
+    // Bodies and signatures are made before the clock starts: the sender's own CPU per request (JSON, HMAC) would
+    // otherwise delay its sends and its reading of responses on a busy machine, and count as the service's latency.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const requests = Array.from({ length: total }, (_, i) => {
+      const body = Buffer.from(JSON.stringify({ submission_id: `http-${i}`, submitted_at: new Date().toISOString(), email: `http${i}@bench.example.com`, first_name: 'Http', job_title: 'Head of Growth', company: 'Bench Ltd', country: 'UK', form: 'Demo Request' }));
+      const id = `msg_${i}`;
+      return { body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhooks(SECRET, id, timestamp, body) } };
+    });
     const pid = server.process.pid;
     const ticksBefore = pid === undefined ? null : threadTicks(pid);
     const started = performance.now();
@@ -75,16 +108,11 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
       const due = started + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const body = Buffer.from(JSON.stringify({ submission_id: `http-${i}`, submitted_at: new Date().toISOString(), email: `http${i}@bench.example.com`, first_name: 'Http', job_title: 'Head of Growth', company: 'Bench Ltd', country: 'UK', form: 'Demo Request' }));
-      const id = `msg_${i}`;
-      const timestamp = Math.floor(Date.now() / 1000);
+      const request = requests[i];
+      if (!request) break;
       const sentAt = performance.now();
       inFlight.push(
-        fetch(`${server.url}/v1/events/webform`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhooks(SECRET, id, timestamp, body) },
-          body,
-        }).then(
+        fetch(`${server.url}/v1/events/webform`, { method: 'POST', headers: request.headers, body: request.body }).then(
           async (response) => {
             await response.arrayBuffer();
             latencies.push(performance.now() - sentAt);
@@ -103,6 +131,7 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
       );
     }
     await Promise.all(inFlight);
+    eventLoopDelayMs = await eventLoopDelay(server.url);
     const ticksAfter = pid === undefined ? null : threadTicks(pid);
     // Linux reports thread CPU in clock ticks of 10 ms (USER_HZ = 100).
     if (ticksBefore && ticksAfter) cpuMsPerRequest = { mainThread: ((ticksAfter.main - ticksBefore.main) * 10) / total, otherThreads: ((ticksAfter.others - ticksBefore.others) * 10) / total };
@@ -110,8 +139,11 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
     server.process.removeAllListeners('exit');
     server.process.kill('SIGTERM');
     await new Promise((resolve) => server.process.once('exit', resolve));
+    // For a look at what the service logged during the run (slow commits, worker errors).
+    const serverLog = process.env['BENCH_HTTP_SERVER_LOG'];
+    if (serverLog) writeFileSync(serverLog, server.output());
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures), cpuMsPerRequest };
+  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures), cpuMsPerRequest, eventLoopDelayMs };
 }

@@ -2,7 +2,8 @@
 // `leadsync worker` processes (the built CLI) and the sandbox CRM, next to — in the same run —
 // the no-op throughput of leadsync's PostgreSQL queue, of pg-boss 10.4.2's fetch/complete loop and
 // of a bare SKIP LOCKED table. Writes the `postgres` section of docs/BENCHMARKS.md.
-// BENCH_PG_EVENTS (Default: 10000), BENCH_PG_WORKERS (Default: 1,2,4), DATABASE_URL (Default: the test database).
+// BENCH_PG_EVENTS (Default: 10000), BENCH_PG_WORKERS (Default: 1,2,4), BENCH_PG_BATCH_IN_FLIGHT (the workers'
+// `lanes.batch.inFlight`; Default: the config's), DATABASE_URL (Default: the test database).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -59,7 +60,9 @@ export async function runPostgresEndToEnd(events: number, workers: number): Prom
     copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
     const text = readFileSync('examples/leadsync.yaml', 'utf8').replace(/ {2}file: \.\/data\/leadsync\.db\n {2}synchronous: full\n/, `  url: "${urlWithSchema(schema)}"\n`);
     if (!text.includes('url: "postgres')) throw new Error('examples/leadsync.yaml changed shape; update the benchmark config rewrite');
-    writeFileSync(join(dir, 'leadsync.yaml'), text);
+    // BENCH_PG_BATCH_IN_FLIGHT: the workers' `lanes.batch.inFlight` (Default: the config's).
+    const inFlight = process.env['BENCH_PG_BATCH_IN_FLIGHT'];
+    writeFileSync(join(dir, 'leadsync.yaml'), inFlight === undefined ? text : text.replace(/^lanes:\n/m, `lanes:\n  batch: { maxSize: 100, maxAgeMs: 5000, inFlight: ${Number(inFlight)} }\n`).replace(/^ {2}batch: \{ maxSize: 100, maxAgeMs: 5000 \}\n/m, ''));
     const config = await loadConfig(join(dir, 'leadsync.yaml'), { env: {} });
     const runtime = await openRuntime(config);
     try {
@@ -120,6 +123,7 @@ export async function reportPostgresBenchmark(events: number, workerCounts: read
   }
   const loadAfter = loadavg()[0] ?? 0;
   const ours = noop[1]?.jobsPerSecond ?? 0;
+  const best = [...endToEnd].sort((a, b) => b.eventsPerSecond - a.eventsPerSecond)[0];
   const body = [
     `Command: \`npm run build && npm run bench -- postgres\` (\`BENCH_PG_EVENTS\`, \`BENCH_PG_WORKERS\`; Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, PostgreSQL on the same machine). Load average ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end: the machine was shared with other work, so compare the figures of one run with each other, not across runs.`,
     '',
@@ -135,9 +139,9 @@ export async function reportPostgresBenchmark(events: number, workerCounts: read
     '|---|---|---|---|',
     ...endToEnd.map((figure) => `| ${figure.workers} | ${rate(figure.eventsPerSecond)} | ${(figure.eventsPerSecond / ours).toFixed(2)} | ${rate(figure.ingestEventsPerSecond)} |`),
     '',
-    'Targets (issue 5): end to end ≥ 0.5 of the queue\'s no-op figure and ≥ 3,000 events/s with the sandbox destination on this 2-core machine. Why the queue is leadsync\'s own SQL and not pg-boss or graphile-worker: docs/decisions/0005-postgres-job-queue-engine.md.',
+    `Targets (issue 5): end to end ≥ 0.5 of the queue's no-op figure and ≥ 3,000 events/s with the sandbox destination on this 2-core machine — ${best === undefined ? 'no end-to-end run' : best.eventsPerSecond >= 3000 && best.eventsPerSecond >= 0.5 * ours ? `met in this run (${best.workers} worker process(es))` : `not met in this run (best: ${rate(best.eventsPerSecond)} events/s, ${(best.eventsPerSecond / ours).toFixed(2)} of the no-op queue, with ${best.workers} worker process(es))`}. Why the queue is leadsync's own SQL and not pg-boss or graphile-worker: docs/decisions/0005-postgres-job-queue-engine.md.`,
     '',
-    'Below both targets (2026-11-27). Where the time goes, from a profile of the worker path on this machine (load average ~19, statements counted at the pg client): claiming 100 jobs is 1 statement (~30 ms); processing those 100 jobs (`processBatch`: sandbox CRM reads and upserts on PostgreSQL, then `settleMany`: completion, field state, audit) issued ~850 statements (~8.5 per job) and took ~3 s, i.e. ~3.5 ms per round trip on the loaded machine. The queue\'s share is 3 statements per 100 jobs (claim; completion is 2 statements for the whole batch). Reaching the targets needs the per-record statements of the sandbox CRM\'s PostgreSQL flavour and of the settle (field state, audit rows) made set-based (one statement per table per batch), as was done for SQLite in decision 0004; more worker processes do not help while each job costs ~8 round trips and the database shares the 2 cores with them.',
+    'Where the time goes (docs/decisions/0017-postgres-write-path.md, statements counted at the pg client of a worker): a batch of 100 jobs costs ~27 statements — claim, one read of the events, one CRM read and one field-state read per object, per sandbox upsert call (per object) lock, read and one write statement, and the settle (lead locks, completion, field state, audit head, audit rows with the new head) — where it cost ~790 before (the sandbox CRM wrote record by record, events and field state were read one by one). What is left is the server-side work of the batch writes (200 audit rows into 5 indexes, field state, sandbox records) and the worker\'s own CPU, on a machine whose 2 cores serve the database, the workers and this process at once.',
   ].join('\n');
   writeBenchmarkSection('postgres', 'PostgreSQL scale-out: queue and end to end with 1, 2, 4 workers', body);
   console.log(body);

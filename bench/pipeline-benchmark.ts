@@ -181,7 +181,7 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Target (issue 3): end to end ≥ 0.3 of the raw limit and ≥ 5,000 events/s. The machine is shared with other work, so wall-clock figures vary several-fold between runs; the per-CPU-second column (this process\'s user + system time) moves much less and is the one to compare changes by. Where the time goes, what was changed and what is left: docs/decisions/0004-sqlite-write-path.md and 0009-worker-thread-and-lead-coalescing.md.' + loadNote(),
+    'Target (issue 3): end to end ≥ 0.3 of the raw limit and ≥ 5,000 events/s. The machine is shared with other work, so wall-clock figures vary several-fold between runs; the per-CPU-second column (this process\'s user + system time) moves much less and is the one to compare changes by. Where the time goes, what was changed and what is left: docs/decisions/0004-sqlite-write-path.md, 0009-worker-thread-and-lead-coalescing.md and 0016-sqlite-pipeline-per-transaction-work.md.' + loadNote(),
     '',
     '### What each durability setting survives',
     '',
@@ -196,7 +196,7 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     '| failure | NORMAL | FULL |',
     '|---|---|---|',
     '| process killed (SIGKILL, OOM, crash) | nothing acknowledged is lost (measured above) | nothing acknowledged is lost (measured above) |',
-    '| OS crash or power loss | commits since the last checkpoint may be lost: up to `wal_autocheckpoint` (1,000 pages, 4 MiB) of WAL, about 3,500 accepted events when only ingesting (~0.29 pages per event), fewer while the worker writes too (~4 pages per processed event); the file stays consistent | nothing acknowledged is lost, if the disk honours fsync (documented; not reproducible from a process) |',
+    '| OS crash or power loss | commits since the last checkpoint may be lost: under `leadsync serve` a checkpoint thread checkpoints every second (docs/decisions/0014-nonblocking-ingest-writes.md), so about the last second of commits; a process without it (`leadsync worker`, `leadsync ingest`) checkpoints at `wal_autocheckpoint` (1,000 pages, 4 MiB of WAL: about 3,500 accepted events when only ingesting, ~0.29 pages per event; fewer while the worker writes too, ~4 pages per processed event); the file stays consistent | nothing acknowledged is lost, if the disk honours fsync (documented; not reproducible from a process) |',
     '',
     'leadsync defaults to `full` because ingest answers 202 only after a durable commit; `normal` fits deployments where a source can re-send the last moments after an OS crash.',
   ].join('\n');

@@ -24,43 +24,54 @@ END;
 $$;
 
 --
--- Name: stats_count_audit(); Type: FUNCTION; Schema: leadsync; Owner: -
+-- Name: stats_count_audit_rows(); Type: FUNCTION; Schema: leadsync; Owner: -
 --
 
-CREATE FUNCTION leadsync.stats_count_audit() RETURNS trigger
+CREATE FUNCTION leadsync.stats_count_audit_rows() RETURNS trigger
     LANGUAGE plpgsql
     AS $_$
-DECLARE
-  m bigint := floor(extract(epoch FROM NEW.time::timestamptz) / 60)::bigint;
-  s text := coalesce(NEW.source, '(operator)');
-  l text := coalesce(CASE WHEN NEW.event_id ~ '^[1-9][0-9]{0,17}$' THEN (SELECT lane FROM events WHERE id = NEW.event_id::bigint) END, 'none');
 BEGIN
-  INSERT INTO stats_minutes (minute, source, lane, metric, n)
-  VALUES (m, s, l, NEW.outcome, 1)
-  ON CONFLICT (minute, source, lane, metric) DO UPDATE SET n = stats_minutes.n + 1;
+  WITH counted AS (
+    SELECT floor(extract(epoch FROM a.time::timestamptz) / 60)::bigint AS minute,
+           coalesce(a.source, '(operator)') AS source,
+           coalesce(e.lane, 'none') AS lane,
+           a.outcome AS metric,
+           count(*) AS n
+    FROM new_audit_rows a
+    -- The CASE guards the cast: an event id that is not one of ours counts as 'none'.
+    LEFT JOIN events e ON e.id = CASE WHEN a.event_id ~ '^[1-9][0-9]{0,17}$' THEN a.event_id::bigint END
+    GROUP BY 1, 2, 3, 4
+  ), minutes AS (
+    INSERT INTO stats_minutes (minute, source, lane, metric, n)
+    SELECT minute, source, lane, metric, n FROM counted ORDER BY 1, 2, 3, 4
+    ON CONFLICT (minute, source, lane, metric) DO UPDATE SET n = stats_minutes.n + excluded.n
+  )
   INSERT INTO stats_hours (hour, source, lane, metric, n)
-  VALUES (floor(m / 60.0)::bigint, s, l, NEW.outcome, 1)
-  ON CONFLICT (hour, source, lane, metric) DO UPDATE SET n = stats_hours.n + 1;
+  SELECT floor(minute / 60.0)::bigint, source, lane, metric, sum(n) FROM counted GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  ON CONFLICT (hour, source, lane, metric) DO UPDATE SET n = stats_hours.n + excluded.n;
   RETURN NULL;
 END;
 $_$;
 
 --
--- Name: stats_count_event(); Type: FUNCTION; Schema: leadsync; Owner: -
+-- Name: stats_count_events(); Type: FUNCTION; Schema: leadsync; Owner: -
 --
 
-CREATE FUNCTION leadsync.stats_count_event() RETURNS trigger
+CREATE FUNCTION leadsync.stats_count_events() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-  m bigint := floor(extract(epoch FROM NEW.received_at) / 60)::bigint;
 BEGIN
-  INSERT INTO stats_minutes (minute, source, lane, metric, n)
-  VALUES (m, NEW.source, NEW.lane, 'received', 1)
-  ON CONFLICT (minute, source, lane, metric) DO UPDATE SET n = stats_minutes.n + 1;
+  WITH counted AS (
+    SELECT floor(extract(epoch FROM received_at) / 60)::bigint AS minute, source, lane, count(*) AS n
+    FROM new_events GROUP BY 1, 2, 3
+  ), minutes AS (
+    INSERT INTO stats_minutes (minute, source, lane, metric, n)
+    SELECT minute, source, lane, 'received', n FROM counted ORDER BY 1, 2, 3
+    ON CONFLICT (minute, source, lane, metric) DO UPDATE SET n = stats_minutes.n + excluded.n
+  )
   INSERT INTO stats_hours (hour, source, lane, metric, n)
-  VALUES (floor(m / 60.0)::bigint, NEW.source, NEW.lane, 'received', 1)
-  ON CONFLICT (hour, source, lane, metric) DO UPDATE SET n = stats_hours.n + 1;
+  SELECT floor(minute / 60.0)::bigint, source, lane, 'received', sum(n) FROM counted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (hour, source, lane, metric) DO UPDATE SET n = stats_hours.n + excluded.n;
   RETURN NULL;
 END;
 $$;
@@ -614,16 +625,16 @@ CREATE TRIGGER audit_log_refuse_truncate BEFORE TRUNCATE ON leadsync.audit_log F
 CREATE TRIGGER audit_log_refuse_update BEFORE UPDATE ON leadsync.audit_log FOR EACH ROW EXECUTE FUNCTION leadsync.audit_log_refuse_change();
 
 --
--- Name: audit_log stats_count_audit; Type: TRIGGER; Schema: leadsync; Owner: -
+-- Name: audit_log stats_count_audit_rows; Type: TRIGGER; Schema: leadsync; Owner: -
 --
 
-CREATE TRIGGER stats_count_audit AFTER INSERT ON leadsync.audit_log FOR EACH ROW EXECUTE FUNCTION leadsync.stats_count_audit();
+CREATE TRIGGER stats_count_audit_rows AFTER INSERT ON leadsync.audit_log REFERENCING NEW TABLE AS new_audit_rows FOR EACH STATEMENT EXECUTE FUNCTION leadsync.stats_count_audit_rows();
 
 --
--- Name: events stats_count_event; Type: TRIGGER; Schema: leadsync; Owner: -
+-- Name: events stats_count_events; Type: TRIGGER; Schema: leadsync; Owner: -
 --
 
-CREATE TRIGGER stats_count_event AFTER INSERT ON leadsync.events FOR EACH ROW EXECUTE FUNCTION leadsync.stats_count_event();
+CREATE TRIGGER stats_count_events AFTER INSERT ON leadsync.events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION leadsync.stats_count_events();
 
 --
 -- Name: approvals approvals_event_id_fkey; Type: FK CONSTRAINT; Schema: leadsync; Owner: -

@@ -13,6 +13,8 @@ export interface FieldHistoryEntry {
   readonly after: FieldValue;
   readonly confidence: number | null;
   readonly reason: string;
+  /** `false`: the CRM record was not read before the write; `before` is leadsync's last written value (see `AuditChange.beforeRead`). */
+  readonly beforeRead?: false;
   readonly mappingVersion: string | null;
   readonly actor: { readonly kind: ActorKind; readonly name: string };
   /** `written` for applied changes; `pending_approval`, `approved`, `rejected`, `stale` for the others. */
@@ -70,6 +72,7 @@ export function historyOf(leadKey: string, records: readonly AuditRecord[]): Lea
         after: change.after,
         confidence: change.confidence,
         reason: change.reason,
+        ...(change.beforeRead === false ? { beforeRead: false as const } : {}),
         mappingVersion: record.mappingVersion,
         actor,
         outcome: record.outcome,

@@ -1,7 +1,9 @@
 import type { CurrentRecord } from '../core/merge/plan-types.js';
+import { currentRecordNeed } from '../core/plan/current-record-need.js';
 import { planEvent, prepareEvent } from '../core/plan/event-planner.js';
 import type { EventPlan, PreparedEvent } from '../core/plan/event-plan-types.js';
-import type { CrmRecordFailure } from '../ports/crm-destination.js';
+import type { CrmRecordFailure, ReadResult } from '../ports/crm-destination.js';
+import type { StoredEvent } from '../ports/ingest-store.js';
 import type { Job } from '../ports/job-queue.js';
 import type { SettleInput } from '../ports/job-outcome-store.js';
 import { BatchRecordView } from './batch-record-view.js';
@@ -43,8 +45,10 @@ interface RoundResult {
 export async function processBatch(jobs: readonly Job[], workerId: string, deps: JobProcessorDeps): Promise<JobOutcome[]> {
   const outcomes = new Map<string, JobOutcome>();
   const ready: PreparedJob[] = [];
-  for (const job of jobs) {
-    const prepared = await prepareJob(job, workerId, deps);
+  // Every job's event in one call.
+  const events = await deps.storage.ingest.getEvents(jobs.map((job) => job.eventId));
+  for (const [index, job] of jobs.entries()) {
+    const prepared = await prepareJob(job, events[index], workerId, deps);
     if ('outcome' in prepared) outcomes.set(job.id, prepared.outcome);
     else ready.push(prepared);
   }
@@ -77,9 +81,8 @@ export async function processBatch(jobs: readonly Job[], workerId: string, deps:
   return jobs.map((job) => outcomes.get(job.id) ?? { kind: 'lost_claim' });
 }
 
-async function prepareJob(job: Job, workerId: string, deps: JobProcessorDeps): Promise<PreparedJob | { outcome: JobOutcome }> {
+async function prepareJob(job: Job, event: StoredEvent | undefined, workerId: string, deps: JobProcessorDeps): Promise<PreparedJob | { outcome: JobOutcome }> {
   const base = { eventId: job.eventId, attempt: job.attempt, leadKey: job.leadKey };
-  const event = await deps.storage.ingest.getEvent(job.eventId);
   if (!event) return { outcome: await deadLetter(job, workerId, deps, 'WORKER_UNEXPECTED', `event ${job.eventId} not found`, null, base) };
   if (event.payload.state === 'purged') return { outcome: await deadLetter(job, workerId, deps, 'WORKER_PAYLOAD_PURGED', 'the raw payload was purged by retention', event.source, base) };
   const context = deps.contextFor(event.source);
@@ -123,28 +126,43 @@ function splitByRecord(items: readonly PreparedJob[]): { round: PreparedJob[]; l
   return { round, later };
 }
 
-/** Reads every record the items name, once each: one CRM read per object, field state for the records found. */
+/**
+ * Reads every record the items name, once each: one CRM read per object, field
+ * state for the records found. A record no job's plan needs read
+ * (`currentRecordNeed`) gets its field state only, as an unread view.
+ */
 async function readViews(items: readonly PreparedJob[], deps: JobProcessorDeps, failed: Map<string, CrmRecordFailure>): Promise<Map<string, BatchRecordView>> {
   const views = new Map<string, BatchRecordView>();
-  const readsByObject = new Map<string, { leadKey: string; idField: string; id: string; jobIds: string[] }[]>();
-  const seen = new Map<string, { jobIds: string[] }>();
+  const readsByObject = new Map<string, { leadKey: string; idField: string; id: string; jobIds: string[]; needed: boolean }[]>();
+  const seen = new Map<string, { jobIds: string[]; needed: boolean }>();
   for (const item of items) {
+    const context = deps.contextFor(item.source);
     for (const object of item.prepared.objects) {
       if (object.status !== 'ready') continue;
+      const needed = context === undefined || currentRecordNeed(object, context).read;
       const known = seen.get(object.leadKey);
       if (known !== undefined) {
         known.jobIds.push(item.job.id);
+        known.needed ||= needed;
         continue;
       }
-      const read = { leadKey: object.leadKey, idField: object.match.field, id: object.match.value, jobIds: [item.job.id] };
+      const read = { leadKey: object.leadKey, idField: object.match.field, id: object.match.value, jobIds: [item.job.id], needed };
       seen.set(object.leadKey, read);
       const list = readsByObject.get(object.object) ?? [];
       list.push(read);
       readsByObject.set(object.object, list);
     }
   }
-  for (const [object, reads] of readsByObject) {
+  for (const [object, all] of readsByObject) {
+    const reads = all.filter((read) => read.needed);
+    const unread = all.filter((read) => !read.needed);
+    const unreadStates = unread.length === 0 ? [] : await deps.storage.fieldState.readMany(unread.map((read) => ({ leadKey: read.leadKey, object })));
+    unread.forEach((read, index) => views.set(read.leadKey, BatchRecordView.unread(read.leadKey, object, { idField: read.idField, id: read.id }, unreadStates[index] ?? {})));
+    if (reads.length === 0) continue;
     const results = await (deps.batchCrm ?? deps.crm).read(object, reads.map(({ idField, id }) => ({ idField, id })));
+    // Field state of the records found, in one call, in the order the loop below takes them.
+    const foundStates = await deps.storage.fieldState.readMany(reads.filter((_, index) => isFound(results[index])).map((read) => ({ leadKey: read.leadKey, object })));
+    let nextState = 0;
     for (const [index, read] of reads.entries()) {
       const result = results[index];
       if (!result) throw new Error(`CRM read returned ${results.length} results for ${reads.length} keys`);
@@ -152,11 +170,15 @@ async function readViews(items: readonly PreparedJob[], deps: JobProcessorDeps, 
         for (const jobId of read.jobIds) if (!failed.has(jobId)) failed.set(jobId, result);
         continue;
       }
-      const found = result.found ? { recordId: result.recordId, properties: result.properties, states: await deps.storage.fieldState.read(read.leadKey, object) } : null;
+      const found = result.found ? { recordId: result.recordId, properties: result.properties, states: foundStates[nextState++] ?? {} } : null;
       views.set(read.leadKey, new BatchRecordView(read.leadKey, object, { idField: read.idField, id: read.id }, found));
     }
   }
   return views;
+}
+
+function isFound(result: ReadResult | undefined): boolean {
+  return result?.ok === true && result.found;
 }
 
 async function runRound(items: readonly PreparedJob[], workerId: string, deps: JobProcessorDeps): Promise<RoundResult> {

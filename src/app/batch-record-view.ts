@@ -3,13 +3,18 @@ import type { CurrentRecord } from '../core/merge/plan-types.js';
 import type { ObjectPlan } from '../core/plan/event-plan-types.js';
 import type { RecordKey } from '../ports/crm-destination.js';
 import type { FieldStateEntry, FieldStateUpdate } from '../ports/field-state-store.js';
-import { currentRecord } from './current-record-reader.js';
+import { currentRecord, unreadRecord } from './current-record-reader.js';
 
 type PlannedObject = Extract<ObjectPlan, { status: 'planned' }>;
 
-/** Sets an own property, even one named "__proto__" (assignment would change the prototype instead). */
+/**
+ * Sets an own property, even one named "__proto__" (assignment would change
+ * the prototype instead). Plain assignment otherwise: defineProperty is several
+ * times slower, and every plan of a batch sets dozens of properties here.
+ */
 function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**
@@ -27,9 +32,11 @@ export class BatchRecordView {
   readonly key: RecordKey;
   /** The record's id in the CRM; null until it exists (read as absent, or created by this batch). */
   private recordId: string | null;
-  private readonly existedBefore: boolean;
+  private existedBefore: boolean;
+  /** Not read from the CRM: plans see leadsync's field state (`unreadRecord`), and whether the record exists is unknown. */
+  private isUnread = false;
   private properties: Record<string, FieldValue>;
-  private readonly states: Record<string, FieldStateEntry>;
+  private states: Record<string, FieldStateEntry>;
   /** What the view shows the next plan; null while the record does not exist and no job created it. */
   private view: CurrentRecord | null;
   /** Field values to send, merged in job order (a later job's value for a field wins). */
@@ -48,6 +55,22 @@ export class BatchRecordView {
     this.properties = { ...(read?.properties ?? {}) };
     this.states = { ...(read?.states ?? {}) };
     this.view = read === null ? null : currentRecord(read.recordId, read.properties, read.states);
+  }
+
+  /**
+   * A record the batch does not read from the CRM (no job's plan needs its
+   * values): plans see leadsync's field state, and the write is an upsert
+   * that creates the record if it is missing. The first job that writes
+   * counts as its creator, should the upsert create it.
+   */
+  static unread(leadKey: string, object: string, key: RecordKey, states: Readonly<Record<string, FieldStateEntry>>): BatchRecordView {
+    const view = new BatchRecordView(leadKey, object, key, null);
+    view.isUnread = true;
+    // Unknown, not absent: an unread record with nothing to write is not created.
+    view.existedBefore = true;
+    view.states = { ...states };
+    view.view = unreadRecord(view.states);
+    return view;
   }
 
   /** The record as the next plan must see it. */
@@ -70,6 +93,7 @@ export class BatchRecordView {
     const creates = this.view === null;
     if (writes || creates || this.dependents.length > 0) this.dependents.push(jobId);
     if (!writes && !creates) return;
+    if (this.isUnread && this.creator === null) this.creator = jobId;
     if (creates) {
       this.creator = jobId;
       // A CRM stores the match field on create, as the sandbox and HubSpot do.
@@ -82,6 +106,10 @@ export class BatchRecordView {
     }
     for (const entry of fieldState) {
       setOwn(this.states, entry.field, { value: entry.value, appliedAt: entry.appliedAt, confidence: entry.confidence, source: entry.source });
+    }
+    if (this.isUnread) {
+      this.view = unreadRecord(this.states);
+      return;
     }
     const fields = currentRecord(this.recordId ?? '', this.properties, this.states).fields;
     // A record this batch creates has no id yet; plans against it carry recordId null and get the id from the write result.

@@ -70,14 +70,15 @@ export async function processJob(job: Job, workerId: string, deps: JobProcessorD
     return deadLetter(job, workerId, deps, prepared.rejection.code, prepared.rejection.message, event.source, { ...base, payloadHash: prepared.payloadHash });
   }
 
-  const read = await readCurrentRecords(prepared, deps.crm, deps.storage.fieldState);
+  const read = await readCurrentRecords(prepared, deps.crm, deps.storage.fieldState, context);
   if (!read.ok) return failCrm(job, workerId, deps, read.failure, event.source, base);
 
   const plan = planEvent(prepared, read.currents, context);
   const written = new Map<string, { recordId: string; created: boolean }>();
   for (const object of plan.objects) {
     if (object.status !== 'planned') continue;
-    if (Object.keys(object.write).length === 0 && object.recordId !== null) continue;
+    // Nothing to write to an existing record; an unread record with nothing to write is not created either.
+    if (Object.keys(object.write).length === 0 && (object.recordId !== null || object.unread === true)) continue;
     const [result] = await deps.crm.upsert(object.object, [{ idField: object.match.field, id: object.match.value, properties: object.write }]);
     if (!result) throw new Error(`CRM upsert returned no result for ${object.leadKey}`);
     if (!result.ok) return failCrm(job, workerId, deps, result, event.source, base);
@@ -121,9 +122,12 @@ export function settlement(plan: EventPlan, job: Job, workerId: string, source: 
     }
     const changes: AuditChange[] = [];
     const proposed: AuditChange[] = [];
+    const record = written.get(object.leadKey);
+    // An unread record's before values are leadsync's own, unless the write created the record: then the CRM had none.
+    const unread = object.unread === true && record?.created !== true;
     for (const field of object.fields) {
       if (field.kind === 'change') {
-        changes.push({ field: field.field, before: field.before, after: field.after, confidence: field.confidence, reason: field.reason });
+        changes.push(unread ? { field: field.field, before: field.before, after: field.after, confidence: field.confidence, reason: field.reason, beforeRead: false } : { field: field.field, before: object.unread === true ? null : field.before, after: field.after, confidence: field.confidence, reason: field.reason });
         if (plan.sourceUpdatedAt) fieldState.push({ leadKey: object.leadKey, object: object.object, field: field.field, value: field.after, appliedAt: plan.sourceUpdatedAt, confidence: field.confidence, source });
       } else if (field.kind === 'pending_approval') {
         proposed.push({ field: field.field, before: field.before, after: field.proposed, confidence: field.confidence, reason: field.reason });
@@ -133,7 +137,6 @@ export function settlement(plan: EventPlan, job: Job, workerId: string, source: 
         rejections.push(`${object.object}.${field.field}: ${field.code} ${field.message}${field.suggestions?.length ? ` (nearest: ${field.suggestions.join(', ')})` : ''}`);
       }
     }
-    const record = written.get(object.leadKey);
     const allStale = object.fields.length > 0 && object.fields.every((field) => field.kind === 'skip' && field.skip === 'stale');
     const outcome: AuditOutcome = changes.length > 0 || record?.created ? 'written' : allStale ? 'stale' : 'no_change';
     audit.push({ ...common, leadKey: object.leadKey, object: object.object, changes, outcome, crmRecordId: record?.recordId ?? object.recordId });

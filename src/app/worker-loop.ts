@@ -19,6 +19,14 @@ export interface WorkerLoopOptions {
    * CRM write. 1 turns coalescing of one lead's updates off. (Default: batchMaxSize)
    */
   readonly batchPerLead?: number;
+  /**
+   * Batches in flight at once: the next batch is claimed and started while the
+   * previous one waits on the CRM or the database, so the worker does not idle
+   * on round trips. Two in-flight batches never hold jobs of the same lead (the
+   * queue's ordering rule); they may share a record, as two workers can.
+   * 1 runs one batch at a time. (Default: 2)
+   */
+  readonly batchInFlight?: number;
   /** Pause when there is nothing to do. (Default: 50 ms) */
   readonly idleMs?: number;
   readonly onError: (error: unknown) => void;
@@ -32,16 +40,25 @@ export interface WorkerLoopOptions {
  * Claims and processes jobs until stopped. Every round serves the realtime
  * lane first, so a backfill delays a demo request by at most one batch; the
  * batch lane is flushed by size or age and written through the CRM's batch
- * calls. `stop()` stops claiming and resolves once in-flight jobs finish.
+ * calls, with up to `batchInFlight` batches running at once (the next one is
+ * claimed while the previous one writes and settles; while every slot is
+ * taken the realtime lane is still looked at every `idleMs`). `stop()` stops claiming
+ * and resolves once every in-flight job and batch has finished.
  */
 export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptions): { stop(): Promise<void> } {
   let running = true;
   let wake: (() => void) | undefined;
   const idleMs = options.idleMs ?? 50;
+  const batchInFlight = options.batchInFlight ?? 2;
+  if (!Number.isSafeInteger(batchInFlight) || batchInFlight < 1) throw new RangeError(`batchInFlight must be a whole number ≥ 1, got ${String(options.batchInFlight)}`);
   // Realtime jobs of a round run side by side; their settles share one commit (one fsync) instead of one each.
   const realtimeStorage = Object.create(deps.storage, { outcomes: { value: groupedSettle(deps.storage.outcomes), enumerable: true } }) as StoragePorts;
   const realtimeDeps: JobProcessorDeps = { ...deps, storage: realtimeStorage };
   const metrics = options.metrics ?? noPipelineMetrics;
+  /** Batches claimed and not yet finished (settled, retried, or failed). */
+  const batches = new Set<Promise<void>>();
+  // A claim that came back full means more jobs wait: the next claim skips the depth and age queries.
+  let lastClaimFull = false;
 
   const report = (jobs: readonly Job[], results: readonly PromiseSettledResult<JobOutcome>[]): void => {
     results.forEach((result, index) => {
@@ -59,12 +76,7 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
     return jobs.length;
   };
 
-  const batchRound = async (): Promise<number> => {
-    const now = deps.now();
-    const [depth, age] = await Promise.all([deps.storage.jobs.depth(), deps.storage.jobs.oldestAgeMs(now)]);
-    if (depth.batch === 0 || (depth.batch < options.batchMaxSize && age.batch < options.batchMaxAgeMs)) return 0;
-    const jobs = await deps.storage.jobs.claim({ lane: 'batch', limit: options.batchMaxSize, consecutivePerLead: options.batchPerLead ?? options.batchMaxSize, workerId: options.workerId, now, visibilityMs: options.visibilityMs });
-    if (jobs.length === 0) return 0;
+  const runBatch = async (jobs: readonly Job[]): Promise<void> => {
     try {
       const outcomes = await processBatch(jobs, options.workerId, deps);
       report(jobs, outcomes.map((value) => ({ status: 'fulfilled', value })));
@@ -73,30 +85,64 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
       for (const job of jobs) countOutcome(metrics, job, undefined);
       options.onError(error);
     }
+  };
+
+  /** Claims a batch and starts it without waiting for it; the number of jobs claimed. */
+  const batchRound = async (): Promise<number> => {
+    if (batches.size >= batchInFlight) return 0;
+    const now = deps.now();
+    if (!lastClaimFull) {
+      const [depth, age] = await Promise.all([deps.storage.jobs.depth(), deps.storage.jobs.oldestAgeMs(now)]);
+      if (depth.batch === 0 || (depth.batch < options.batchMaxSize && age.batch < options.batchMaxAgeMs)) return 0;
+    }
+    // Jobs of an in-flight batch are claimed, so no job of their leads is handed out here (the queue's ordering rule).
+    const jobs = await deps.storage.jobs.claim({ lane: 'batch', limit: options.batchMaxSize, consecutivePerLead: options.batchPerLead ?? options.batchMaxSize, workerId: options.workerId, now, visibilityMs: options.visibilityMs });
+    lastClaimFull = jobs.length >= options.batchMaxSize;
+    if (jobs.length === 0) return 0;
+    const batch = runBatch(jobs).finally(() => {
+      batches.delete(batch);
+      // A free slot: claim the next batch now rather than after the idle pause.
+      wake?.();
+    });
+    batches.add(batch);
     return jobs.length;
   };
 
+  /** Waits `ms` or until woken by `stop()` or a finished batch. */
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      wake = done;
+    });
+
   const loop = (async () => {
     while (running) {
-      let processed = 0;
+      let realtime = 0;
+      let claimed = 0;
       let pausedMs = 0;
       try {
         // While the CRM destination is paused nothing is claimed, so waiting jobs keep their attempts.
         pausedMs = (await deps.destinationPausedForMs?.()) ?? 0;
-        if (pausedMs === 0) processed = (await realtimeRound()) + (await batchRound());
+        if (pausedMs === 0) {
+          realtime = await realtimeRound();
+          claimed = await batchRound();
+        }
       } catch (error) {
+        lastClaimFull = false;
         options.onError(error);
       }
-      if (processed === 0 && running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pausedMs > 0 ? Math.min(pausedMs, 1_000) : idleMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      if (!running) break;
+      // Nothing to do, or every batch slot taken: pause until a batch finishes (a free slot) or `idleMs` passes,
+      // so with full slots the realtime lane is still looked at every `idleMs` rather than only after a batch.
+      if (realtime === 0 && (claimed === 0 || batches.size >= batchInFlight)) await pause(pausedMs > 0 ? Math.min(pausedMs, 1_000) : idleMs);
     }
+    // Stopping: nothing new is claimed; the batches in flight finish (settle, retry or fail) first.
+    while (batches.size > 0) await Promise.all([...batches]);
   })();
 
   return {

@@ -38,6 +38,7 @@ export function compileCrmSchema(document: CrmSchemaDocument): CrmSchema {
                   : { value: option.value, label: option.label ?? option.value, active: option.active },
               ),
             }),
+        ...(field.restricted === false ? { restricted: false } : {}),
       };
     }
     objects[objectName] = { name: objectName, label: object.label ?? objectName, fields };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FIELD_TYPES } from '../core/crm-schema/crm-schema-types.js';
 import { MERGE_POLICIES } from '../core/merge/plan-types.js';
+import { READ_BEFORE_WRITE } from '../core/plan/current-record-need.js';
 import {
   INTENT_LEVELS,
   JOB_FUNCTIONS,
@@ -46,6 +47,10 @@ const crmField = z
     unique: z.boolean().default(false).describe('(Default: false)'),
     maxLength: z.number().int().positive().optional(),
     options: z.array(picklistOption).min(1).optional().describe('Required for picklist and multi_picklist fields.'),
+    restricted: z
+      .boolean()
+      .optional()
+      .describe('picklist and multi_picklist only: false when the CRM also accepts values outside `options` (a Salesforce unrestricted picklist); leadsync then writes such values as sent and notes it in the audit. (Default: true)'),
   })
   .superRefine((field, ctx) => {
     const needsOptions = field.type === 'picklist' || field.type === 'multi_picklist';
@@ -54,6 +59,9 @@ const crmField = z
     }
     if (!needsOptions && field.options) {
       ctx.addIssue({ code: 'custom', message: `only picklist and multi_picklist fields take options, not ${field.type}`, path: ['options'] });
+    }
+    if (!needsOptions && field.restricted !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `only picklist and multi_picklist fields can be restricted or not, not ${field.type}`, path: ['restricted'] });
     }
   });
 
@@ -217,6 +225,10 @@ const destinationConfig = z
       .describe('CRM schema file (YAML or JSON), relative to the config file. (Default for hubspot and salesforce: schema/<kind>.pulled.yaml, written by `leadsync schema pull`)'),
     rateLimit: rateLimitConfig.optional().describe('(Default: the vendor limits for hubspot and salesforce; none for sandbox)'),
     timeoutMs: z.number().int().positive().max(600_000).optional().describe('Per-request timeout of CRM calls. (Default: 30000)'),
+    readBeforeWrite: z
+      .enum(READ_BEFORE_WRITE)
+      .default('always')
+      .describe('Which records the worker reads from the CRM before writing them. always: every record, so each plan merges with the CRM\'s values and the audit\'s before values are the CRM\'s. when_needed: only records whose plan depends on the current values (a fill_empty, higher_confidence or approval field, a precedence list, a create-required field the plan does not carry); overwrite-only records are upserted without a read, planned against leadsync\'s own field state, and their audit changes say beforeRead: false. Halves the calls of an overwrite-only backfill (docs/decisions/0013-read-before-write-when-needed.md). (Default: always)'),
     // HubSpot
     token: z.string().min(1).optional().describe('hubspot: private-app access token, without "Bearer " (use ${ENV_VAR}).'),
     baseUrl: z.url().optional().describe('hubspot: API base URL. (Default: https://api.hubapi.com)'),
@@ -342,6 +354,7 @@ export const leadsyncConfig = z.strictObject({
         .strictObject({
           maxSize: z.number().int().positive().default(100).describe('(Default: 100)'),
           maxAgeMs: z.number().int().positive().default(5_000).describe('(Default: 5000)'),
+          inFlight: z.number().int().positive().max(16).default(2).describe('Batches a worker keeps in flight at once: the next is claimed while the previous one writes to the CRM and settles. 1: one at a time. (Default: 2)'),
         })
         .prefault({}),
     })

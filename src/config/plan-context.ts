@@ -18,5 +18,6 @@ export function planContextFor(config: LoadedConfig, source: RuntimeSource): Pla
     schema: config.schema,
     normalize: (kind, value, context) => compiled.normalize(kind, value, context),
     policies: config.policies,
+    readBeforeWrite: config.document.destination.readBeforeWrite,
   };
 }

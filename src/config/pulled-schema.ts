@@ -52,6 +52,8 @@ export function pulledSchemaDocument(schema: CrmSchema, destination: string, pul
               ),
             }
           : {}),
+        // Written only when false, so files pulled before the flag existed (and HubSpot's) keep their hash.
+        ...(isPicklist && !emptyPicklist && field.restricted === false ? { restricted: false } : {}),
       };
     }
     objects[objectName] = { ...(object.label !== objectName ? { label: object.label } : {}), fields };

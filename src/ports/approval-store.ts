@@ -65,6 +65,11 @@ export interface ApprovalStore {
   /** Items, newest first. */
   list(query?: ApprovalQuery): Promise<Page<ApprovalItem>>;
   get(id: string): Promise<ApprovalItem | undefined>;
+  /**
+   * How many items are pending, counted by the store (the pending-approvals gauge
+   * reads it at every scrape). Overdue items not yet expired still count.
+   */
+  countPending(): Promise<number>;
   decide(id: string, request: ApprovalDecisionRequest): Promise<DecideResult>;
   /** Expires pending items created before `cutoff`; returns how many. */
   expireOlderThan(cutoff: Date, now: Date): Promise<number>;

@@ -20,4 +20,12 @@ export interface FieldStateUpdate extends FieldStateEntry {
 export interface FieldStateStore {
   /** Field name -> last applied state, for one lead and CRM object; `{}` when nothing was applied. */
   read(leadKey: string, object: string): Promise<Readonly<Record<string, FieldStateEntry>>>;
+  /** `read` for many records at once (one round trip where the store has them): results in the order of `keys`. */
+  readMany(keys: readonly FieldStateKey[]): Promise<readonly Readonly<Record<string, FieldStateEntry>>[]>;
+}
+
+/** One lead's record of one CRM object. */
+export interface FieldStateKey {
+  readonly leadKey: string;
+  readonly object: string;
 }

@@ -94,6 +94,8 @@ export interface IngestStore {
    */
   acceptMany(events: readonly NewEvent[]): Promise<readonly AcceptResult[]>;
   getEvent(eventId: string): Promise<StoredEvent | undefined>;
+  /** `getEvent` for many ids at once (one round trip where the store has them): results in the order of `eventIds`. */
+  getEvents(eventIds: readonly string[]): Promise<readonly (StoredEvent | undefined)[]>;
   /** Conflicts, newest first. */
   listConflicts(query?: ConflictQuery): Promise<Page<ConflictRecord>>;
   /**

@@ -1,5 +1,5 @@
 import { LANES } from '../ports/job-queue.js';
-import { auditRecordSchema, errorBodySchema } from './operator-route-schemas.js';
+import { auditRecordSchema, authErrorResponses, errorBodySchema } from './operator-route-schemas.js';
 
 // JSON Schemas of the ingest, lead and health routes (http-app.ts); the
 // operator routes have theirs in operator-route-schemas.ts. The OpenAPI
@@ -112,6 +112,7 @@ export const coreSchemas = {
         },
       },
       404: errorBodySchema,
+      ...authErrorResponses,
     },
   },
   getLeadAudit: {
@@ -121,6 +122,7 @@ export const coreSchemas = {
     params: { type: 'object', required: ['leadKey'], properties: { leadKey: { type: 'string', description: 'object:matchValue, e.g. contacts:ada@example.com' } } },
     response: {
       200: { type: 'object', required: ['leadKey', 'entries'], properties: { leadKey: text, entries: { type: 'array', items: auditRecordSchema } } },
+      ...authErrorResponses,
     },
   },
 } as const;

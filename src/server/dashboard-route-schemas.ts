@@ -1,7 +1,7 @@
 import { API_ROLES } from '../core/auth/api-roles.js';
 import { ERROR_CODES } from '../core/errors/error-codes.js';
 import { LANES } from '../ports/job-queue.js';
-import { errorBodySchema } from './operator-route-schemas.js';
+import { authErrorResponses, errorBodySchema, unauthorizedBodySchema } from './operator-route-schemas.js';
 
 // JSON Schemas of the session, stats, config and token routes the dashboard
 // uses (docs/http-api.md, docs/dashboard.md). Closed request objects, so a
@@ -10,7 +10,8 @@ import { errorBodySchema } from './operator-route-schemas.js';
 const text = { type: 'string' } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema } as const;
+// Every route here but login and logout is behind token auth.
+const errors = { 400: errorBodySchema, ...authErrorResponses } as const;
 
 function closedObject<P extends Record<string, object>>(properties: P, required: readonly (keyof P & string)[] = []): object {
   return { type: 'object', required, additionalProperties: false, propertyNames: { enum: Object.keys(properties) }, properties };
@@ -76,14 +77,17 @@ export const dashboardSchemas = {
   login: {
     operationId: 'createSession',
     summary: 'Log in with an API token: sets the HttpOnly session cookie',
+    security: [],
     tags: ['session'],
     body: closedObject({ token: { type: 'string', minLength: 1, maxLength: 200 } }, ['token']),
-    response: { 200: session, ...errors },
+    // Open (no token needed to log in): a bad token is a 401, never a 403.
+    response: { 200: session, 400: errorBodySchema, 401: unauthorizedBodySchema },
   },
   session: { operationId: 'getSession', summary: 'Who the request is authenticated as', tags: ['session'], response: { 200: session, ...errors } },
   logout: {
     operationId: 'deleteSession',
     summary: 'Clear the session cookie',
+    security: [],
     tags: ['session'],
     response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['logged_out'] } } } },
   },

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { ingestEvent } from '../app/event-ingestion.js';
 import { groupCommitIngest } from '../app/group-commit-ingest.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors/error-codes.js';
+import type { IngestStore } from '../ports/ingest-store.js';
 import { noPipelineMetrics } from '../ports/pipeline-metrics.js';
 import { registerApiDocs } from './api-docs.js';
 import { coreSchemas } from './core-route-schemas.js';
@@ -18,6 +19,11 @@ export interface HttpAppDeps {
   readonly isReady: () => boolean;
   /** Counts deliveries and serves `GET /metrics` (docs/metrics.md). (Default: no metrics, no /metrics route) */
   readonly metrics?: ServiceMetrics;
+  /**
+   * Where ingest batches are committed: the service passes its ingest writer thread, so no commit runs on the HTTP
+   * event loop (docs/decisions/0014-nonblocking-ingest-writes.md). (Default: the runtime's storage, on this thread)
+   */
+  readonly ingest?: Pick<IngestStore, 'acceptMany'>;
   /** Sees every route as it is registered (test/integration/openapi-coverage.test.ts checks each has a schema). (Default: none) */
   readonly onRoute?: (route: RouteOptions) => void;
 }
@@ -33,7 +39,7 @@ function errorBody(code: ErrorCode, message?: string): { code: ErrorCode; messag
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const { storage, crm, sources, matchFields } = deps.runtime;
   // One commit serves every delivery that arrived while the previous commit ran.
-  const intake = groupCommitIngest(storage.ingest);
+  const intake = groupCommitIngest(deps.ingest ?? storage.ingest);
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimitBytes });
   const onRoute = deps.onRoute;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));

@@ -14,6 +14,8 @@ import { startMetricsServer } from './metrics-route.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServiceMetrics } from './service-metrics.js';
 import { systemScheduler } from './system-scheduler.js';
+import { startIngestWriter, type IngestWriter } from './ingest-writer.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { startWorkerThread } from './worker-thread-host.js';
 
 export interface ServiceOptions {
@@ -60,6 +62,50 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * Serving HTTP on a SQLite file, the service's connection stops checkpointing the WAL inside its commits
+ * (`wal_autocheckpoint = 0`: the commit that crossed the threshold ran the checkpoint on the HTTP thread) and a
+ * thread of its own checkpoints instead (docs/decisions/0014-nonblocking-ingest-writes.md). If that thread cannot
+ * start or ends, the connection checkpoints automatically as before.
+ */
+async function checkpointOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger): Promise<WalCheckpointer | undefined> {
+  if (runtime.backend.kind !== 'sqlite' || options.http === false || runtime.storage.location === ':memory:') return undefined;
+  const db = runtime.backend.storage.database;
+  try {
+    const checkpointer = await startWalCheckpointer({
+      file: runtime.storage.location,
+      synchronous: config.document.storage.synchronous,
+      logger,
+      onGone: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      },
+    });
+    db.pragma('wal_autocheckpoint = 0');
+    return checkpointer;
+  } catch (error) {
+    logger.warn({ err: error }, 'WAL checkpoint thread did not start; the HTTP connection checkpoints inside its commits');
+    return undefined;
+  }
+}
+
+/**
+ * Serving HTTP on a SQLite file, ingest batches are committed by a thread of its own (ingest-writer.ts): the HTTP
+ * event loop never runs a commit, its fsync or a wait for the worker's write lock. If that thread cannot start,
+ * the HTTP thread commits them itself, still without sleeping on a busy lock (sqlite-nonblocking-write.ts).
+ */
+async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger, checkpointed: boolean): Promise<IngestWriter | undefined> {
+  if (runtime.backend.kind !== 'sqlite' || options.http === false || runtime.storage.location === ':memory:') return undefined;
+  try {
+    return await startIngestWriter({ file: runtime.storage.location, synchronous: config.document.storage.synchronous, autoCheckpoint: !checkpointed, logger });
+  } catch (error) {
+    logger.warn({ err: error }, 'ingest writer thread did not start; the HTTP thread commits ingest batches itself');
+    return undefined;
+  }
+}
+
+/** SQLite's own `wal_autocheckpoint` default, in pages. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
 /** The composition root of `leadsync serve`: storage, CRM, HTTP and the worker, wired from one config. */
 export async function startService(config: LoadedConfig, options: ServiceOptions): Promise<RunningService> {
   // Before the runtime: the CRM rate-limit governor logs pauses and 429 blocks with the rest.
@@ -69,8 +115,11 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
   const alerts = createAlertDispatcher({ channels: buildAlertChannels(config.document.alerts, logger), logger, scheduler: systemScheduler });
   const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
   let ready = false;
+  const walCheckpointer = await checkpointOffTheHttpThread(runtime, config, options, logger);
+  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpointer !== undefined);
   const app = buildHttpApp({
     runtime,
+    ...(ingestWriter === undefined ? {} : { ingest: ingestWriter }),
     metrics,
     bodyLimitBytes: config.document.service.bodyLimitBytes,
     now: () => new Date(),
@@ -91,6 +140,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
           realtimeConcurrency: config.document.lanes.realtime.concurrency,
           batchMaxSize: config.document.lanes.batch.maxSize,
           batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+          batchInFlight: config.document.lanes.batch.inFlight,
         },
       })
     : undefined;
@@ -104,6 +154,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
         realtimeConcurrency: config.document.lanes.realtime.concurrency,
         batchMaxSize: config.document.lanes.batch.maxSize,
         batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+        batchInFlight: config.document.lanes.batch.inFlight,
         metrics,
         onError: (error) => logger.error({ err: error }, 'worker error'),
         onOutcome: (_job, outcome) => {
@@ -134,9 +185,11 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     async stop() {
       ready = false;
       await app.close();
+      await ingestWriter?.stop();
       await metricsServer?.close();
       await worker?.stop();
       await workerThread?.stop();
+      await walCheckpointer?.stop();
       await maintenance.stop();
       // After the worker: its last dead letters still alert. Bounded by the dispatcher's stop deadline.
       await alerts.stop();

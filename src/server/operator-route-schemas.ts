@@ -31,6 +31,23 @@ export const errorBodySchema = {
   properties: { code: text, message: text, fix: text },
 } as const;
 
+/** 401 from token auth (access-control.ts): no token, or an unknown or revoked one. */
+export const unauthorizedBodySchema = {
+  ...errorBodySchema,
+  description: 'No API token (AUTH_TOKEN_MISSING), or an unknown or revoked one (AUTH_TOKEN_INVALID)',
+  properties: { ...errorBodySchema.properties, code: { type: 'string', enum: ['AUTH_TOKEN_MISSING', 'AUTH_TOKEN_INVALID'] } },
+} as const;
+
+/** 403 from token auth (access-control.ts): the role is too weak, a cookie change lacks the dashboard header, or the service is read-only. */
+export const forbiddenBodySchema = {
+  ...errorBodySchema,
+  description: 'The token\'s role may not do this (AUTH_ROLE_INSUFFICIENT), a change sent with the dashboard cookie lacks its header (AUTH_ORIGIN_REFUSED), or the service is read-only (SERVICE_READ_ONLY, changes only)',
+  properties: { ...errorBodySchema.properties, code: { type: 'string', enum: ['AUTH_ROLE_INSUFFICIENT', 'AUTH_ORIGIN_REFUSED', 'SERVICE_READ_ONLY'] } },
+} as const;
+
+/** The answers token auth can give instead of the route's own: part of every route that needs a token. */
+export const authErrorResponses = { 401: unauthorizedBodySchema, 403: forbiddenBodySchema } as const;
+
 /**
  * An object schema that refuses unknown keys. `propertyNames` does the
  * refusing: Fastify's Ajv removes keys `additionalProperties: false` forbids
@@ -176,7 +193,14 @@ export const auditRecordSchema = {
       items: {
         type: 'object',
         required: ['field', 'before', 'after', 'confidence', 'reason'],
-        properties: { field: text, before: fieldValue, after: fieldValue, confidence: { type: ['number', 'null'] }, reason: text },
+        properties: {
+          field: text,
+          before: fieldValue,
+          after: fieldValue,
+          confidence: { type: ['number', 'null'] },
+          reason: text,
+          beforeRead: { type: 'boolean', enum: [false], description: 'Present (false) when the CRM record was not read before the write (destination.readBeforeWrite: when_needed): before is the value leadsync last wrote, null when it never wrote the field.' },
+        },
       },
     },
     actor,
@@ -219,6 +243,7 @@ export const operatorSchemas = withOperationIds({
         properties: { groups: { type: 'array', items: deadLetterGroup }, items: { type: 'array', items: deadLetterItemSchema }, nextCursor: nullableText },
       },
       400: errorBodySchema,
+      ...authErrorResponses,
     },
   },
   showDeadLetter: {
@@ -264,6 +289,7 @@ export const operatorSchemas = withOperationIds({
         },
       },
       404: errorBodySchema,
+      ...authErrorResponses,
     },
   },
   replayDeadLetter: {
@@ -271,7 +297,7 @@ export const operatorSchemas = withOperationIds({
     tags: ['dlq'],
     params: idParams,
     querystring: dryRunQuery,
-    response: { 200: replayOutcome, 400: errorBodySchema, 404: errorBodySchema, 409: withItem(deadLetterItemSchema) },
+    response: { 200: replayOutcome, 400: errorBodySchema, 404: errorBodySchema, 409: withItem(deadLetterItemSchema), ...authErrorResponses },
   },
   discardDeadLetter: {
     summary: 'Close the item without replaying it; with dryRun, change nothing',
@@ -287,6 +313,7 @@ export const operatorSchemas = withOperationIds({
       400: errorBodySchema,
       404: errorBodySchema,
       409: withItem(deadLetterItemSchema),
+      ...authErrorResponses,
     },
   },
   replayAllDeadLetters: {
@@ -307,6 +334,7 @@ export const operatorSchemas = withOperationIds({
         properties: { code: text, source: nullableText, dryRun: { type: 'boolean' }, results: { type: 'array', items: replayOutcome } },
       },
       400: errorBodySchema,
+      ...authErrorResponses,
     },
   },
   listApprovals: {
@@ -320,6 +348,7 @@ export const operatorSchemas = withOperationIds({
         properties: { items: { type: 'array', items: approvalItemSchema }, nextCursor: nullableText, expired: { type: 'integer' } },
       },
       400: errorBodySchema,
+      ...authErrorResponses,
     },
   },
   approve: {
@@ -344,6 +373,7 @@ export const operatorSchemas = withOperationIds({
       409: approvalError,
       '5xx': approvalError,
       429: approvalError,
+      ...authErrorResponses,
     },
   },
   reject: {
@@ -360,6 +390,7 @@ export const operatorSchemas = withOperationIds({
       400: errorBodySchema,
       404: errorBodySchema,
       409: approvalError,
+      ...authErrorResponses,
     },
   },
   searchAudit: {
@@ -373,7 +404,7 @@ export const operatorSchemas = withOperationIds({
       to: { ...dateTime, description: 'Exclusive upper bound on time.' },
       ...pageQuery,
     }),
-    response: { 200: pageOf(auditRecordSchema), 400: errorBodySchema },
+    response: { 200: pageOf(auditRecordSchema), 400: errorBodySchema, ...authErrorResponses },
   },
   verifyAudit: {
     summary: 'Recompute the audit hash chain; names the first broken row (200 either way: read `ok`)',
@@ -393,6 +424,7 @@ export const operatorSchemas = withOperationIds({
           fix: { type: 'string', description: 'broken' },
         },
       },
+      ...authErrorResponses,
     },
   },
 } as const);

@@ -1,7 +1,6 @@
 import { PrometheusPipelineMetrics } from '../adapters/prometheus/prometheus-pipeline-metrics.js';
 import type { CrmDestination } from '../ports/crm-destination.js';
 import type { PipelineGaugeSource } from '../ports/pipeline-metrics.js';
-import { MAX_PAGE_LIMIT } from '../ports/page-types.js';
 import type { StoragePorts } from '../ports/storage-ports.js';
 import type { StructuredLogger } from '../ports/structured-logger.js';
 
@@ -43,17 +42,7 @@ function storageGauges(storage: StoragePorts, crm: CrmDestination | undefined): 
     queueDepth: () => storage.jobs.depth(),
     oldestJobAgeMs: () => storage.jobs.oldestAgeMs(new Date()),
     openDeadLetters: async () => (await storage.deadLetters.groupByCode({ status: 'open' })).map((group) => ({ code: group.errorCode, count: group.count })),
-    pendingApprovals: async () => {
-      // No count query on the port; pending approvals are few (a person works through them), so page through.
-      let count = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await storage.approvals.list({ status: 'pending', limit: MAX_PAGE_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
-        count += page.items.length;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-      return count;
-    },
+    pendingApprovals: () => storage.approvals.countPending(),
     // Optional on the port: only destinations that read rate-limit headers (HubSpot, Salesforce) report a budget.
     ...(crm?.rateLimitStatus ? { rateLimit: () => crm.rateLimitStatus?.() } : {}),
   };

@@ -28,17 +28,17 @@ export interface WorkerThreadHandle {
 }
 
 /**
- * How to start the thread. Built (dist/), it is the compiled entry. Under
- * tsx or vitest this module is the TypeScript source: the thread then
- * registers tsx's loader first and imports the `.ts` entry (a worker's
- * `execArgv` cannot carry `--import`).
+ * How to start a thread whose entry is `./<name>.js` beside this module. Built
+ * (dist/), it is the compiled entry. Under tsx or vitest this module is the
+ * TypeScript source: the thread then registers tsx's loader first and imports
+ * the `.ts` entry (a worker's `execArgv` cannot carry `--import`).
  */
-function threadEntry(): { entry: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./worker-thread.js', import.meta.url), eval: false };
+export function threadEntry(name: string): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL(`./${name}.js`, import.meta.url), eval: false };
   // tsx's ESM hooks, registered in the thread (tsx's own `register()` API fails to resolve them inside a worker on Node 20;
   // given `data`, the hooks accept being registered this way).
   const tsxHooks = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  const source = new URL('./worker-thread.ts', import.meta.url).href;
+  const source = new URL(`./${name}.ts`, import.meta.url).href;
   return { entry: `require('node:module').register(${JSON.stringify(tsxHooks)}, { data: {} }); import(${JSON.stringify(source)});`, eval: true };
 }
 
@@ -61,7 +61,7 @@ export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerT
   const metricsWaiting = new Map<number, (metrics: readonly object[]) => void>();
 
   const spawn = (onReady: () => void, onFailed: (error: Error) => void): Worker => {
-    const entry = threadEntry();
+    const entry = threadEntry('worker-thread');
     const worker = new Worker(entry.entry, { eval: entry.eval, workerData: data, name: 'leadsync-worker' });
     let ready = false;
     let stopped = false;

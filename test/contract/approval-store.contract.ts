@@ -98,5 +98,24 @@ export function approvalStoreContract(makeStorage: StorageFactory): void {
       expect(await ports.approvals.expireOlderThan(cutoff, clock.now())).toBe(0);
       expect(await ports.approvals.decide(old ?? '', { decision: 'approved', actor: 'ops', now: clock.now() })).toMatchObject({ status: 'not_pending' });
     });
+
+    it('counts pending items only, as listing them would', async () => {
+      const { ports } = await makeStorage();
+      const clock = new ManualClock();
+      expect(await ports.approvals.countPending()).toBe(0);
+      const [toApprove, toReject, toExpire] = await propose(ports, clock, 'a', ['owner', 'lifecyclestage', 'jobtitle']);
+      const cutoff = clock.now();
+      await propose(ports, clock, 'b', ['owner', 'lifecyclestage']);
+      expect(await ports.approvals.countPending()).toBe(5);
+
+      await ports.approvals.decide(toApprove ?? '', { decision: 'approved', actor: 'ops', now: clock.now() });
+      await ports.approvals.decide(toReject ?? '', { decision: 'rejected', actor: 'ops', now: clock.now() });
+      expect(await ports.approvals.expireOlderThan(cutoff, clock.now())).toBe(1);
+      expect(await ports.approvals.get(toExpire ?? '')).toMatchObject({ status: 'expired' });
+
+      const listed = (await ports.approvals.list({ status: 'pending' })).items.length;
+      expect(listed).toBe(2);
+      expect(await ports.approvals.countPending()).toBe(listed);
+    });
   });
 }

@@ -116,6 +116,16 @@ export function auditStoreContract(makeStorage: StorageFactory): void {
       expect(await ports.audit.verify()).toMatchObject({ ok: false, firstBrokenId: victim, rows: 17, reason: 'row_hash_mismatch' });
     });
 
+    it('keeps a change\'s beforeRead flag through storage, and rows without it verify beside rows with it', async () => {
+      const { ports } = await makeStorage();
+      const unread = { field: 'jobtitle', before: 'CTO', after: 'VP Sales', confidence: 0.9, reason: 'overwrite policy', beforeRead: false as const };
+      const [id] = await ports.audit.append([auditDraft(), auditDraft({ changes: [unread] }), auditDraft()]).then((ids) => [ids[1]]);
+      const [row] = (await ports.audit.history('webform:lead-1')).filter((entry) => entry.id === id);
+      expect(row?.changes).toEqual([unread]);
+      expect((await ports.audit.history('webform:lead-1'))[0]?.changes[0]).not.toHaveProperty('beforeRead');
+      expect(await ports.audit.verify()).toMatchObject({ ok: true, rows: 3 });
+    });
+
     it('refuses UPDATE and DELETE of audit rows', async () => {
       const { ports, auditBackdoor } = await makeStorage();
       const [id] = await ports.audit.append([auditDraft()]);

@@ -46,6 +46,26 @@ export function fieldStateStoreContract(makeStorage: StorageFactory): void {
       expect((await ports.fieldState.read('webform:lead-2', 'contact'))['jobtitle']?.value).toBe('CEO');
     });
 
+    it('reads many records at once, in the order asked, as read does one by one', async () => {
+      const { ports } = await makeStorage();
+      await ports.outcomes.settle({
+        audit: [],
+        fieldState: [update({}), update({ object: 'company', field: 'name', value: 'Acme' }), update({ leadKey: 'webform:lead-2', value: 'CEO' })],
+      });
+      const keys = [
+        { leadKey: 'webform:lead-2', object: 'contact' },
+        { leadKey: 'webform:nobody', object: 'contact' },
+        { leadKey: 'webform:lead-1', object: 'company' },
+        { leadKey: 'webform:lead-1', object: 'contact' },
+        { leadKey: 'webform:lead-2', object: 'contact' },
+      ];
+      const many = await ports.fieldState.readMany(keys);
+      expect(many).toEqual(await Promise.all(keys.map((key) => ports.fieldState.read(key.leadKey, key.object))));
+      expect(many.map((fields) => Object.keys(fields))).toEqual([['jobtitle'], [], ['name'], ['jobtitle'], ['jobtitle']]);
+      expect(many[0]?.['jobtitle']?.value).toBe('CEO');
+      expect(await ports.fieldState.readMany([])).toEqual([]);
+    });
+
     it('refuses a confidence outside 0..1', async () => {
       const { ports } = await makeStorage();
       await expect(ports.outcomes.settle({ audit: [], fieldState: [update({ confidence: 1.5 })] })).rejects.toThrow();

@@ -166,5 +166,17 @@ export function ingestStoreContract(makeStorage: StorageFactory): void {
       expect(await ports.ingest.getEvent('424242')).toBeUndefined();
       expect(await ports.ingest.getEvent('not-an-id')).toBeUndefined();
     });
+
+    it('getEvents answers many ids at once, in the order asked, as getEvent does one by one', async () => {
+      const { ports } = await makeStorage();
+      const first = await ports.ingest.accept(newEvent({ leadId: 'one' }));
+      const second = await ports.ingest.accept(newEvent({ leadId: 'two', webhookId: 'wh-2' }));
+      const ids = [second.eventId, '424242', first.eventId, 'not-an-id', second.eventId];
+      const events = await ports.ingest.getEvents(ids);
+      expect(events).toEqual(await Promise.all(ids.map((id) => ports.ingest.getEvent(id))));
+      expect(events.map((event) => event?.leadId)).toEqual(['two', undefined, 'one', undefined, 'two']);
+      expect(events[0]).not.toBe(events[4]);
+      expect(await ports.ingest.getEvents([])).toEqual([]);
+    });
   });
 }

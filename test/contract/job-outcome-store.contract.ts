@@ -114,6 +114,32 @@ export function jobOutcomeStoreContract(makeStorage: StorageFactory): void {
       expect((await ports.outcomes.settle({ job: { id: job.id, workerId: 'w' }, audit: [auditDraft()] })).status).toBe('settled');
     });
 
+    it('settleMany gives each input the ids of its own DLQ item and approvals, a lost claim none', async () => {
+      const { ports } = await makeStorage();
+      const clock = new ManualClock();
+      for (const leadId of ['a', 'b', 'c', 'd']) await ports.ingest.accept(newEvent({ leadId, receivedAt: clock.now() }));
+      const [a, b, c, d] = await ports.jobs.claim({ lane: 'realtime', limit: 4, workerId: 'w', now: clock.now(), visibilityMs: 30_000 });
+      if (a === undefined || b === undefined || c === undefined || d === undefined) throw new Error('expected four jobs');
+      const approval = (job: Job, proposed: string): NewApproval => ({ ...approvalFor(job, clock.now()), proposed });
+      const results = await ports.outcomes.settleMany([
+        { job: { id: a.id, workerId: 'w' }, audit: [], deadLetter: deadLetterFor(a, clock.now()) },
+        { job: { id: b.id, workerId: 'not-w' }, audit: [], deadLetter: deadLetterFor(b, clock.now()), approvals: [approval(b, 'lost')] },
+        { job: { id: c.id, workerId: 'w' }, audit: [], approvals: [approval(c, 'c1'), approval(c, 'c2')] },
+        { job: { id: d.id, workerId: 'w' }, audit: [], deadLetter: deadLetterFor(d, clock.now()), approvals: [approval(d, 'd1')] },
+      ]);
+      const [ra, rb, rc, rd] = results;
+      if (ra?.status !== 'settled' || rc?.status !== 'settled' || rd?.status !== 'settled') throw new Error('expected a, c and d settled');
+      expect(rb?.status).toBe('lost_claim');
+      expect([ra.approvalIds.length, rc.deadLetterId, rc.approvalIds.length]).toEqual([0, null, 2]);
+      expect((await ports.deadLetters.get(ra.deadLetterId ?? ''))?.jobId).toBe(a.id);
+      expect((await ports.deadLetters.get(rd.deadLetterId ?? ''))?.jobId).toBe(d.id);
+      const proposed = async (ids: readonly string[]): Promise<unknown[]> => Promise.all(ids.map(async (id) => (await ports.approvals.get(id))?.proposed));
+      expect(await proposed(rc.approvalIds)).toEqual(['c1', 'c2']);
+      expect(await proposed(rd.approvalIds)).toEqual(['d1']);
+      expect((await ports.deadLetters.list()).items).toHaveLength(2);
+      expect((await ports.approvals.list()).items).toHaveLength(3);
+    });
+
     it('settleMany settles each input on its own merits, in one all-or-nothing call', async () => {
       const { ports } = await makeStorage();
       const clock = new ManualClock();
@@ -141,6 +167,33 @@ export function jobOutcomeStoreContract(makeStorage: StorageFactory): void {
       expect(await ports.audit.verify()).toMatchObject({ ok: true, rows: 2 });
       expect(await ports.jobs.depth()).toEqual({ realtime: 1, batch: 0 });
       expect(await ports.outcomes.settleMany([])).toEqual([]);
+    });
+
+    it('settleMany stores field state as settling the inputs one by one would: in input order, nothing of a lost claim', async () => {
+      const { ports } = await makeStorage();
+      const clock = new ManualClock();
+      for (const leadId of ['a', 'b', 'c']) await ports.ingest.accept(newEvent({ leadId, receivedAt: clock.now() }));
+      const [a, b, c] = await ports.jobs.claim({ lane: 'realtime', limit: 3, workerId: 'w', now: clock.now(), visibilityMs: 30_000 });
+      if (a === undefined || b === undefined || c === undefined) throw new Error('expected three jobs');
+      const state = (field: string, value: string, source: string): { leadKey: string; object: string; field: string; value: string; appliedAt: string; confidence: number; source: string } => ({
+        leadKey: 'companies:example.com', object: 'companies', field, value, appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source,
+      });
+      await ports.outcomes.settle({ audit: [auditDraft()], fieldState: [state('name', 'Before', 'seed'), state('domain', 'example.com', 'seed')] });
+
+      const results = await ports.outcomes.settleMany([
+        { job: { id: a.id, workerId: 'w' }, audit: [auditDraft({ leadKey: a.leadKey })], fieldState: [state('name', 'First', 'a'), state('industry', 'Software', 'a')] },
+        { job: { id: b.id, workerId: 'not-w' }, audit: [auditDraft({ leadKey: b.leadKey })], fieldState: [state('name', 'Lost', 'b'), state('city', 'Lost', 'b')] },
+        { job: { id: c.id, workerId: 'w' }, audit: [auditDraft({ leadKey: c.leadKey })], fieldState: [state('name', 'Second', 'c')] },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['settled', 'lost_claim', 'settled']);
+      expect(await ports.fieldState.read('companies:example.com', 'companies')).toEqual({
+        name: { value: 'Second', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source: 'c' },
+        domain: { value: 'example.com', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source: 'seed' },
+        industry: { value: 'Software', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source: 'a' },
+      });
+      // The chain carried through the batch continues with the next append.
+      await ports.outcomes.settle({ audit: [auditDraft()] });
+      expect(await ports.audit.verify()).toMatchObject({ ok: true, rows: 4 });
     });
 
     it('settles an outcome without a job (a decision recorded on its own)', async () => {

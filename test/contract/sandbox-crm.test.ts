@@ -42,6 +42,22 @@ describe('sandbox CRM', () => {
       expect(read).toMatchObject({ updatedAt: '2026-01-01T00:01:00.000Z' });
     });
 
+    it('stores fields named like Object.prototype members as fields', async () => {
+      const field = (name: string): CrmSchema['objects'][string]['fields'][string] => ({ name, label: name, type: 'string', required: false, readOnly: false, unique: name === 'email' });
+      const schema: CrmSchema = { version: 'odd-1', objects: { contact: { name: 'contact', label: 'Contact', fields: { email: field('email'), ['__proto__']: field('__proto__'), constructor: field('constructor') } } } };
+      // An object literal with a computed "__proto__" key defines an own property; check the schema really has it.
+      expect(Object.keys(schema.objects['contact']?.fields ?? {})).toContain('__proto__');
+      const { crm } = makeSandbox(new ManualClock(), { schema });
+      const written = await crm.upsert('contact', [{ idField: 'email', id: 'ada@example.com', properties: JSON.parse('{"__proto__": "p1", "constructor": "c1"}') as Record<string, string> }]);
+      expect(written).toMatchObject([{ ok: true, created: true }]);
+      await crm.upsert('contact', [{ idField: 'email', id: 'ada@example.com', properties: JSON.parse('{"__proto__": "p2"}') as Record<string, string> }]);
+      const [read] = await crm.read('contact', [{ idField: 'email', id: 'ada@example.com' }]);
+      if (read?.ok !== true || !read.found) throw new Error('expected the record');
+      expect(Object.keys(read.properties).sort()).toEqual(['__proto__', 'constructor', 'email']);
+      expect(Object.getOwnPropertyDescriptor(read.properties, '__proto__')?.value).toBe('p2');
+      expect(read.properties['constructor']).toBe('c1');
+    });
+
     it('requires required fields on create and refuses clearing them', async () => {
       const schema: CrmSchema = {
         version: 'companies-1',

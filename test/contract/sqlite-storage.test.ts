@@ -151,7 +151,7 @@ describe('SQLite storage', () => {
       // Back to version 2: undo migration 3 and the later ones (their objects, then their records).
       v2.database.exec(
         'DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TRIGGER job_counts_move; DROP TABLE job_counts;' +
-          ' DROP TRIGGER stats_count_event; DROP TRIGGER stats_count_audit; DROP TABLE stats_minutes; DROP TABLE stats_hours; DROP TABLE api_tokens; DROP TABLE rate_limit_buckets;' +
+          ' DROP TABLE stats_minutes; DROP TABLE stats_hours; DROP TABLE api_tokens; DROP TABLE rate_limit_buckets;' +
           ' DELETE FROM schema_migrations WHERE version >= 3;',
       );
       await v2.close();
@@ -221,6 +221,62 @@ describe('SQLite storage', () => {
       const count = (table: string): number => storage.database.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
       expect([count('audit_log'), count('dead_letters'), count('field_state'), count('jobs')]).toEqual([0, 0, 0, 1]);
       expect(storage.database.prepare<[], { claimed_by: string }>('SELECT claimed_by FROM jobs').get()?.claimed_by).toBe('w');
+    });
+
+    it('counts audit rows for the dashboard once per transaction, exactly as a count of the rows themselves', async () => {
+      const storage = tempDatabase();
+      const clock = new ManualClock();
+      await storage.ingest.acceptMany([newEvent({ leadId: 'lead-1' }), newEvent({ leadId: 'lead-2', lane: 'batch' }), newEvent({ leadId: 'lead-3', lane: 'batch' })]);
+      const jobs = [
+        ...(await storage.jobs.claim({ lane: 'realtime', limit: 10, workerId: 'w', now: clock.now(), visibilityMs: 1000 })),
+        ...(await storage.jobs.claim({ lane: 'batch', limit: 10, workerId: 'w', now: clock.now(), visibilityMs: 1000 })),
+      ];
+      expect(jobs).toHaveLength(3);
+      const [first, second, third] = jobs.map((job) => ({ job: { id: job.id, workerId: 'w' }, eventId: job.eventId }));
+      if (!first || !second || !third) throw new Error('expected three jobs');
+      // Rows in two minutes and two hours, of both lanes, without an event, without a source, several outcomes; one input loses its claim.
+      const results = await storage.outcomes.settleMany([
+        { job: first.job, audit: [auditDraft({ eventId: first.eventId, time: '2026-01-01T00:59:59.999Z' }), auditDraft({ eventId: first.eventId, outcome: 'no_change', time: '2026-01-01T01:00:00.000Z' })] },
+        { job: { id: second.job.id, workerId: 'other' }, audit: [auditDraft({ eventId: second.eventId })] },
+        { job: second.job, audit: [auditDraft({ eventId: second.eventId }), auditDraft({ eventId: second.eventId, outcome: 'stale' })] },
+        { audit: [auditDraft({ time: '2026-01-01T00:00:30.000Z' }), auditDraft({ source: null, actor: { kind: 'person', name: 'ada' }, outcome: 'approved' })] },
+        { job: third.job, audit: [auditDraft({ eventId: third.eventId, time: '2026-01-01T00:59:00.000Z' }), auditDraft({ eventId: 'not-an-id' })] },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['settled', 'lost_claim', 'settled', 'settled', 'settled']);
+      await storage.audit.append([auditDraft({ outcome: 'discarded' })]);
+      // What the trigger of migrations 004/006 counted, computed from the rows (the query migration 004 filled the table with).
+      const fromRows = storage.database
+        .prepare(
+          `SELECT CAST(strftime('%s', a.time) AS INTEGER) / 60 AS minute, coalesce(a.source, '(operator)') AS source,
+             coalesce(e.lane, 'none') AS lane, a.outcome AS metric, count(*) AS n
+           FROM audit_log a LEFT JOIN events e ON e.id = CAST(a.event_id AS INTEGER) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        )
+        .all();
+      const minutes = storage.database.prepare("SELECT minute, source, lane, metric, n FROM stats_minutes WHERE metric <> 'received' ORDER BY 1, 2, 3, 4").all();
+      expect(minutes).toEqual(fromRows);
+      expect(fromRows.length).toBeGreaterThan(5);
+      const hoursFromRows = storage.database
+        .prepare("SELECT minute / 60 AS hour, source, lane, metric, sum(n) AS n FROM stats_minutes WHERE metric <> 'received' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
+        .all();
+      expect(storage.database.prepare("SELECT hour, source, lane, metric, n FROM stats_hours WHERE metric <> 'received' ORDER BY 1, 2, 3, 4").all()).toEqual(hoursFromRows);
+    });
+
+    it('counts stored events for the dashboard once per transaction, exactly as a count of the events themselves', async () => {
+      const storage = tempDatabase();
+      const at = (time: string): Date => new Date(time);
+      await storage.ingest.acceptMany([
+        newEvent({ leadId: 'a', receivedAt: at('2026-01-01T00:59:59.999Z') }),
+        newEvent({ leadId: 'b', receivedAt: at('2026-01-01T01:00:00.000Z'), lane: 'batch' }),
+        newEvent({ leadId: 'c', receivedAt: at('2026-01-01T01:00:30.000Z'), lane: 'batch' }),
+        newEvent({ leadId: 'c', receivedAt: at('2026-01-01T01:00:31.000Z'), lane: 'batch' }), // a duplicate: not stored, not counted
+        newEvent({ source: 'clearbit', leadId: 'd', receivedAt: at('2026-01-01T00:00:00.000Z') }),
+      ]);
+      await storage.ingest.accept(newEvent({ leadId: 'e', receivedAt: at('2026-01-01T01:00:45.000Z'), lane: 'batch' }));
+      const fromEvents = storage.database.prepare("SELECT received_at / 60000 AS minute, source, lane, 'received' AS metric, count(*) AS n FROM events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").all();
+      expect(storage.database.prepare("SELECT minute, source, lane, metric, n FROM stats_minutes WHERE metric = 'received' ORDER BY 1, 2, 3").all()).toEqual(fromEvents);
+      expect(fromEvents).toHaveLength(3);
+      const hoursFromEvents = storage.database.prepare("SELECT received_at / 60000 / 60 AS hour, source, lane, 'received' AS metric, count(*) AS n FROM events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").all();
+      expect(storage.database.prepare("SELECT hour, source, lane, metric, n FROM stats_hours WHERE metric = 'received' ORDER BY 1, 2, 3").all()).toEqual(hoursFromEvents);
     });
   });
 });

@@ -7,6 +7,8 @@ import { buildHttpApp } from '../../src/server/http-app.js';
 import { createServiceMetrics } from '../../src/server/service-metrics.js';
 import { createOperatorWorkspace } from '../support/operator-workspace.js';
 import { isDashboardPageRoute } from '../../src/server/dashboard-routes.js';
+import { routePolicy } from '../../src/server/access-control.js';
+import { authErrorResponses } from '../../src/server/operator-route-schemas.js';
 
 // Every route of the service declares a JSON Schema (what it takes, what it answers),
 // and the OpenAPI document generated from them lists every route.
@@ -54,6 +56,8 @@ async function appWithRoutes(): Promise<{ app: ReturnType<typeof buildHttpApp>; 
 const methodsOf = (route: RouteOptions): string[] => (Array.isArray(route.method) ? route.method : [route.method]).map((method) => String(method).toLowerCase());
 const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 const isApi = (route: RouteOptions): boolean => !NOT_API.some((test) => test(route.url));
+/** Whether token auth guards the route (for any of its methods), by the same rule the service applies. */
+const needsToken = (route: RouteOptions): boolean => methodsOf(route).some((method) => !['open', 'signature'].includes(routePolicy(method.toUpperCase(), route.url).access));
 
 describe('route schemas and the OpenAPI document', () => {
   it('every API route declares a schema with a response schema, operationId, tags, summary, and its path parameters', async () => {
@@ -82,7 +86,15 @@ describe('route schemas and the OpenAPI document', () => {
         else if (!params.required?.includes(name)) problems.push(`${where}: path parameter "${name}" is not required`);
       }
       if (methodsOf(route).includes('post') && route.url.endsWith('/replay') && !route.url.includes(':') && !schema['body']) problems.push(`${where}: no body schema`);
+      // Token auth answers 401/403 before the handler runs; the route's schema says so, with the body access-control.ts sends.
+      if (needsToken(route)) {
+        for (const status of [401, 403] as const) {
+          if (!response?.[status]) problems.push(`${where}: behind token auth but declares no ${status} response`);
+          else if (JSON.stringify(response[status]) !== JSON.stringify(authErrorResponses[status])) problems.push(`${where}: its ${status} response is not the shared auth error schema`);
+        }
+      }
     }
+    expect(api.filter(needsToken).length).toBeGreaterThanOrEqual(15);
     for (const route of routes.filter((candidate) => !isApi(candidate))) {
       if ((route.schema as { hide?: boolean } | undefined)?.hide !== true) problems.push(`${route.url}: a page route that is not hidden from the document`);
     }
@@ -123,12 +135,16 @@ describe('route schemas and the OpenAPI document', () => {
       for (const tag of operation.tags ?? []) expect(declaredTags.has(tag)).toBe(true);
       expect(Object.keys(operation.responses ?? {}).length).toBeGreaterThan(0);
     }
-    // Token auth everywhere but ingest (signature), health probes and metrics (access-control.ts).
-    const open = new Set(['post /v1/events/{source}', 'get /healthz', 'get /readyz', 'get /metrics']);
+    // Token auth everywhere but ingest (signature), health probes, metrics, login and logout (access-control.ts).
+    const open = new Set(['post /v1/events/{source}', 'get /healthz', 'get /readyz', 'get /metrics', 'post /v1/session', 'post /v1/session/logout']);
+    const openByPolicy = routes.filter((route) => isApi(route) && !needsToken(route)).flatMap((route) => methodsOf(route).filter((m) => m !== 'head').map((method) => `${method} ${openApiPath(route.url)}`));
+    expect(new Set(openByPolicy)).toEqual(open);
     for (const [path, byMethod] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(byMethod)) {
         const security = (operation as { security?: unknown[] }).security ?? (document as { security?: unknown[] }).security;
         expect({ route: `${method} ${path}`, open: security?.length === 0 }).toEqual({ route: `${method} ${path}`, open: open.has(`${method} ${path}`) });
+        // A secured operation documents what token auth answers.
+        if (security?.length !== 0) expect({ route: `${method} ${path}`, statuses: Object.keys(operation.responses ?? {}).filter((status) => status === '401' || status === '403') }).toEqual({ route: `${method} ${path}`, statuses: ['401', '403'] });
       }
     }
         // Path parameters are documented as such.

@@ -8,7 +8,7 @@ import type {
 } from '../../ports/approval-store.js';
 import type { Page } from '../../ports/page-types.js';
 import type { PgAuditStore } from './pg-audit-store.js';
-import { checkDate, decodeFieldValue, encodeFieldValue, isRowId } from './pg-column-codecs.js';
+import { checkDate, decodeFieldValue, encodeFieldValue, idsInInputOrder, isRowId } from './pg-column-codecs.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 import type { PgFieldStateStore } from './pg-field-state-store.js';
 import { decodeIdCursor, encodeIdCursor, pageLimit, SqlFilters, takePage } from './pg-paging.js';
@@ -68,28 +68,37 @@ export class PgApprovalStore implements ApprovalStore {
     private readonly fieldState: PgFieldStateStore,
   ) {}
 
-  /** Stores new pending items in order; returns their ids. Call inside the caller's transaction. */
+  /** Stores new pending items in order, in one statement; returns their ids. Call inside the caller's transaction. */
   async insertInTransaction(client: PgClient, items: readonly NewApproval[]): Promise<string[]> {
-    const ids: string[] = [];
+    if (items.length === 0) return [];
     for (const item of items) {
       if (!isRowId(item.eventId)) throw new RangeError(`approval refers to an event id this store never issued: ${item.eventId}`);
       if (!(item.confidence >= 0 && item.confidence <= 1)) {
         throw new RangeError(`approval ${item.object}.${item.field}: confidence must be within 0..1, got ${item.confidence}`);
       }
-      const row = (
-        await client.query<{ id: string }>(
-          `INSERT INTO approvals (lead_key, object, field, before_json, proposed_json, confidence, reason, source, source_updated_at, event_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-          [
-            item.leadKey, item.object, item.field, encodeFieldValue(item.before), encodeFieldValue(item.proposed), item.confidence,
-            item.reason, item.source, item.sourceUpdatedAt, item.eventId, checkDate(item.createdAt),
-          ],
-        )
-      ).rows[0];
-      if (row === undefined) throw new Error('approval insert returned no row');
-      ids.push(row.id);
+      checkDate(item.createdAt);
     }
-    return ids;
+    const column = <T>(pick: (item: NewApproval) => T): T[] => items.map(pick);
+    // Ids drawn in the same row as the input's position, so each item learns its id whatever order the rows are written in.
+    const { rows } = await client.query<{ id: string; ord: string }>(
+      `WITH input AS (
+         SELECT nextval(pg_get_serial_sequence('approvals', 'id')) AS id, u.*
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::double precision[], $7::text[], $8::text[], $9::text[],
+           $10::bigint[], $11::timestamptz[])
+           WITH ORDINALITY AS u (lead_key, object, field, before_json, proposed_json, confidence, reason, source, source_updated_at, event_id, created_at, ord)
+       ), inserted AS (
+         INSERT INTO approvals (id, lead_key, object, field, before_json, proposed_json, confidence, reason, source, source_updated_at, event_id, created_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, lead_key, object, field, before_json, proposed_json, confidence, reason, source, source_updated_at, event_id, created_at FROM input ORDER BY ord
+       )
+       SELECT id, ord FROM input`,
+      [
+        column((item) => item.leadKey), column((item) => item.object), column((item) => item.field), column((item) => encodeFieldValue(item.before)),
+        column((item) => encodeFieldValue(item.proposed)), column((item) => item.confidence), column((item) => item.reason), column((item) => item.source),
+        column((item) => item.sourceUpdatedAt), column((item) => item.eventId), column((item) => item.createdAt),
+      ],
+    );
+    return idsInInputOrder(rows, items.length, 'approval');
   }
 
   async list(query: ApprovalQuery = {}): Promise<Page<ApprovalItem>> {
@@ -108,6 +117,11 @@ export class PgApprovalStore implements ApprovalStore {
     if (!isRowId(id)) return undefined;
     const row = (await this.database.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id])).rows[0];
     return row === undefined ? undefined : toItem(row);
+  }
+
+  async countPending(): Promise<number> {
+    const result = await this.database.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE status = 'pending'");
+    return result.rows[0]?.n ?? 0;
   }
 
   decide(id: string, request: ApprovalDecisionRequest): Promise<DecideResult> {

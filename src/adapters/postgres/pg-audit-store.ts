@@ -113,14 +113,17 @@ export class PgAuditStore implements AuditStore {
       prevHash = record.rowHash;
       nextId += 1n;
     }
+    // The rows and the new head in one statement (two sub-statements on different tables).
     await client.query(
-      `INSERT INTO audit_log (${SELECT_COLUMNS})
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::json[], $12::text[], $13::text[], $14::text[], $15::integer[], $16::text[], $17::text[],
-         $18::text[], $19::text[], $20::text[])`,
-      columns,
+      `WITH appended AS (
+         INSERT INTO audit_log (${SELECT_COLUMNS})
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+           $9::text[], $10::text[], $11::json[], $12::text[], $13::text[], $14::text[], $15::integer[], $16::text[], $17::text[],
+           $18::text[], $19::text[], $20::text[])
+       )
+       UPDATE audit_chain_head SET last_id = $21, row_hash = $22`,
+      [...columns, (nextId - 1n).toString(), prevHash],
     );
-    await client.query('UPDATE audit_chain_head SET last_id = $1, row_hash = $2', [(nextId - 1n).toString(), prevHash]);
     return ids;
   }
 

@@ -44,3 +44,16 @@ export function parseLane(text: string): Lane {
   if (lane === undefined) throw new Error(`unknown lane "${text}" in storage`);
   return lane;
 }
+
+/**
+ * The ids of a multi-row insert in input order, from rows of `(id, ord)` where
+ * `ord` is the input's 1-based position (`unnest … WITH ORDINALITY`).
+ */
+export function idsInInputOrder(rows: readonly { readonly id: string; readonly ord: string }[], count: number, what: string): string[] {
+  const ids = new Array<string | undefined>(count).fill(undefined);
+  for (const row of rows) ids[Number(row.ord) - 1] = row.id;
+  return ids.map((id) => {
+    if (id === undefined) throw new Error(`${what} insert returned ${rows.length} rows for ${count}`);
+    return id;
+  });
+}

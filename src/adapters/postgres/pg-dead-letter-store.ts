@@ -11,7 +11,7 @@ import type {
 } from '../../ports/dead-letter-store.js';
 import type { Page } from '../../ports/page-types.js';
 import type { PgAuditStore } from './pg-audit-store.js';
-import { checkDate, isRowId, parseErrorCode, parseLane } from './pg-column-codecs.js';
+import { checkDate, idsInInputOrder, isRowId, parseErrorCode, parseLane } from './pg-column-codecs.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 import type { PgJobQueueTransactions } from './pg-job-queue-link.js';
 import { decodeIdCursor, encodeIdCursor, pageLimit, SqlFilters, takePage } from './pg-paging.js';
@@ -79,18 +79,32 @@ export class PgDeadLetterStore implements DeadLetterStore {
     return { kind: 'open', row };
   }
 
-  /** Stores a new open item. Call inside the caller's transaction. */
-  async insertInTransaction(client: PgClient, item: NewDeadLetter): Promise<string> {
-    if (!isRowId(item.eventId)) throw new RangeError(`dead letter refers to an event id this store never issued: ${item.eventId}`);
-    const row = (
-      await client.query<{ id: string }>(
-        `INSERT INTO dead_letters (event_id, job_id, source, lead_key, error_code, message, trace, attempts, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [item.eventId, item.jobId, item.source, item.leadKey, item.errorCode, item.message, item.trace, item.attempts, checkDate(item.createdAt)],
-      )
-    ).rows[0];
-    if (row === undefined) throw new Error('dead letter insert returned no row');
-    return row.id;
+  /** Stores new open items in order, in one statement; returns their ids. Call inside the caller's transaction. */
+  async insertInTransaction(client: PgClient, items: readonly NewDeadLetter[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    for (const item of items) {
+      if (!isRowId(item.eventId)) throw new RangeError(`dead letter refers to an event id this store never issued: ${item.eventId}`);
+      checkDate(item.createdAt);
+    }
+    const column = <T>(pick: (item: NewDeadLetter) => T): T[] => items.map(pick);
+    // Ids drawn in the same row as the input's position, so each item learns its id whatever order the rows are written in.
+    const { rows } = await client.query<{ id: string; ord: string }>(
+      `WITH input AS (
+         SELECT nextval(pg_get_serial_sequence('dead_letters', 'id')) AS id, u.*
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::timestamptz[])
+           WITH ORDINALITY AS u (event_id, job_id, source, lead_key, error_code, message, trace, attempts, created_at, ord)
+       ), inserted AS (
+         INSERT INTO dead_letters (id, event_id, job_id, source, lead_key, error_code, message, trace, attempts, created_at) OVERRIDING SYSTEM VALUE
+         SELECT id, event_id, job_id, source, lead_key, error_code, message, trace, attempts, created_at FROM input ORDER BY ord
+       )
+       SELECT id, ord FROM input`,
+      [
+        column((item) => item.eventId), column((item) => item.jobId), column((item) => item.source), column((item) => item.leadKey),
+        column((item) => item.errorCode), column((item) => item.message), column((item) => item.trace), column((item) => item.attempts),
+        column((item) => item.createdAt),
+      ],
+    );
+    return idsInInputOrder(rows, items.length, 'dead letter');
   }
 
   async list(query: DeadLetterQuery = {}): Promise<Page<DeadLetterItem>> {

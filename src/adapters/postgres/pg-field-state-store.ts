@@ -1,4 +1,4 @@
-import type { FieldStateEntry, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
+import type { FieldStateEntry, FieldStateKey, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 
 type StoredFields = Record<string, FieldStateEntry>;
@@ -60,6 +60,22 @@ export class PgFieldStateStore implements FieldStateStore {
     const result = await this.database.query<{ fields: string }>('SELECT fields::text AS fields FROM field_state WHERE lead_key = $1 AND object = $2', [leadKey, object]);
     const row = result.rows[0];
     return row === undefined ? {} : (JSON.parse(row.fields) as StoredFields);
+  }
+
+  async readMany(keys: readonly FieldStateKey[]): Promise<readonly Readonly<Record<string, FieldStateEntry>>[]> {
+    if (keys.length === 0) return [];
+    // One round trip for a whole batch's records.
+    const result = await this.database.query<{ lead_key: string; object: string; fields: string }>(
+      `SELECT f.lead_key, f.object, f.fields::text AS fields
+       FROM unnest($1::text[], $2::text[]) AS k (lead_key, object)
+       JOIN field_state f ON f.lead_key = k.lead_key AND f.object = k.object`,
+      [keys.map((key) => key.leadKey), keys.map((key) => key.object)],
+    );
+    const found = new Map(result.rows.map((row) => [`${row.lead_key}\u0000${row.object}`, row.fields]));
+    return keys.map((key) => {
+      const fields = found.get(`${key.leadKey}\u0000${key.object}`);
+      return fields === undefined ? {} : (JSON.parse(fields) as StoredFields);
+    });
   }
 }
 

@@ -53,6 +53,22 @@ function storedPayload(json: string | null, purgedAt: Date | null): StoredPayloa
   return { state: 'kept', json: JSON.parse(json) as unknown };
 }
 
+/** Parsed afresh for every call, so two results never share a payload object. */
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: row.id,
+    source: row.source,
+    leadId: row.lead_id,
+    leadKey: row.lead_key,
+    idempotencyKey: row.idempotency_key,
+    payloadHash: row.payload_hash,
+    payload: storedPayload(row.payload, row.payload_purged_at),
+    receivedAt: row.received_at,
+    lane: parseLane(row.lane),
+    webhookId: row.webhook_id,
+  };
+}
+
 function toConflict(row: ConflictRow): ConflictRecord {
   return {
     conflictId: row.id,
@@ -271,28 +287,25 @@ export class PgIngestStore implements IngestStore {
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {
-    if (!isRowId(eventId)) return undefined;
-    const row = (
-      await this.database.query<EventRow>(
-        `SELECT id, source, lead_id, lead_key, idempotency_key, payload_hash, payload::text AS payload, payload_purged_at,
-           received_at, lane, webhook_id
-         FROM events WHERE id = $1`,
-        [eventId],
-      )
-    ).rows[0];
-    if (row === undefined) return undefined;
-    return {
-      eventId: row.id,
-      source: row.source,
-      leadId: row.lead_id,
-      leadKey: row.lead_key,
-      idempotencyKey: row.idempotency_key,
-      payloadHash: row.payload_hash,
-      payload: storedPayload(row.payload, row.payload_purged_at),
-      receivedAt: row.received_at,
-      lane: parseLane(row.lane),
-      webhookId: row.webhook_id,
-    };
+    const [event] = await this.getEvents([eventId]);
+    return event;
+  }
+
+  async getEvents(eventIds: readonly string[]): Promise<readonly (StoredEvent | undefined)[]> {
+    const ids = [...new Set(eventIds.filter(isRowId))];
+    if (ids.length === 0) return eventIds.map(() => undefined);
+    // One round trip for a whole batch's events.
+    const { rows } = await this.database.query<EventRow>(
+      `SELECT id, source, lead_id, lead_key, idempotency_key, payload_hash, payload::text AS payload, payload_purged_at,
+         received_at, lane, webhook_id
+       FROM events WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return eventIds.map((eventId) => {
+      const row = isRowId(eventId) ? byId.get(eventId) : undefined;
+      return row === undefined ? undefined : toStoredEvent(row);
+    });
   }
 
   async listConflicts(query: ConflictQuery = {}): Promise<Page<ConflictRecord>> {

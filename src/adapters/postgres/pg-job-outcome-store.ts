@@ -36,14 +36,22 @@ export class PgJobOutcomeStore implements JobOutcomeStore {
     // a job listed twice settles once, its repeat is a lost claim.
     const jobs = inputs.flatMap((input) => (input.job === undefined ? [] : [input.job]));
     const completed = new Set(jobs.length === 0 ? [] : await this.parts.queue.completeJobsInTransaction(client, jobs));
+    const kept: { index: number; input: SettleInput }[] = [];
     for (const [index, input] of inputs.entries()) {
-      if (input.job !== undefined && !completed.delete(input.job.id)) {
-        results[index] = { status: 'lost_claim' };
-        continue;
-      }
-      const deadLetterId = input.deadLetter === undefined ? null : await this.parts.deadLetters.insertInTransaction(client, input.deadLetter);
-      const approvalIds = await this.parts.approvals.insertInTransaction(client, input.approvals ?? []);
-      settled.push({ index, input, deadLetterId, approvalIds });
+      if (input.job !== undefined && !completed.delete(input.job.id)) results[index] = { status: 'lost_claim' };
+      else kept.push({ index, input });
+    }
+    // One statement per table for all inputs, in input order.
+    const deadLetterIds = await this.parts.deadLetters.insertInTransaction(client, kept.flatMap(({ input }) => (input.deadLetter === undefined ? [] : [input.deadLetter])));
+    const approvalIds = await this.parts.approvals.insertInTransaction(client, kept.flatMap(({ input }) => input.approvals ?? []));
+    let nextDeadLetter = 0;
+    let nextApproval = 0;
+    for (const { index, input } of kept) {
+      const deadLetterId = input.deadLetter === undefined ? null : deadLetterIds[nextDeadLetter++];
+      if (deadLetterId === undefined) throw new Error('dead letter insert returned fewer ids than items');
+      const count = input.approvals?.length ?? 0;
+      settled.push({ index, input, deadLetterId, approvalIds: approvalIds.slice(nextApproval, nextApproval + count) });
+      nextApproval += count;
     }
     await this.parts.fieldState.upsertInTransaction(client, settled.flatMap((entry) => entry.input.fieldState ?? []));
     const auditIds = await this.parts.audit.appendInTransaction(client, settled.flatMap((entry) => entry.input.audit));

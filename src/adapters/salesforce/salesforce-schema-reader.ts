@@ -75,9 +75,9 @@ function isDescribeField(value: unknown): value is DescribeField {
  *   field both when it creates and when it updates a record;
  * - unique: an External ID field marked Unique — what a record can be matched
  *   on without a 300 Multiple Choices;
- * - picklist options: every value, inactive ones with `active: false`.
- *   Unrestricted picklists keep their options too, so leadsync checks values
- *   against them although Salesforce would accept others (docs/adapters/salesforce.md).
+ * - picklist options: every value, inactive ones with `active: false`;
+ *   `restrictedPicklist: false` becomes `restricted: false`, so values outside
+ *   the list pass validation as Salesforce would take them (docs/adapters/salesforce.md).
  * Compound and binary fields (address, location, base64) are left out.
  */
 export function readSalesforceObject(objectName: string, describe: unknown): SalesforceObjectInfo {
@@ -104,6 +104,8 @@ export function readSalesforceObject(objectName: string, describe: unknown): Sal
         ...(type === 'picklist' || type === 'multi_picklist'
           ? { options: (raw.picklistValues ?? []).map((option) => ({ value: option.value, label: option.label ?? option.value, active: option.active ?? true })) }
           : {}),
+        // Only an explicit false loosens the check: a describe without the flag is read as restricted.
+        ...((type === 'picklist' || type === 'multi_picklist') && raw.restrictedPicklist === false ? { restricted: false } : {}),
       };
       Object.defineProperty(schemaFields, raw.name, { value: crm, enumerable: true, writable: true, configurable: true });
     }

@@ -131,7 +131,8 @@ export class SandboxCrmDestination implements CrmDestination {
       if (!given.ok) return given;
       const { properties } = given;
 
-      const existing = this.findRecord.get(object.name, input.idField, JSON.stringify(input.id))?.record_id;
+      const idJson = JSON.stringify(input.id);
+      const existing = this.findRecord.get(object.name, input.idField, idJson)?.record_id;
       const record = existing === undefined ? undefined : this.recordById.get(existing);
       const plan = planRecordChange(
         object,
@@ -143,7 +144,8 @@ export class SandboxCrmDestination implements CrmDestination {
       if (!plan.ok) return plan;
       const { fields, moves, changed } = plan;
       for (const claim of moves.claim) {
-        const holder = this.findRecord.get(object.name, claim.field, claim.valueJson)?.record_id;
+        // The key's own value was looked up just above (a create claims it): no second look-up.
+        const holder = claim.field === input.idField && claim.valueJson === idJson ? existing : this.findRecord.get(object.name, claim.field, claim.valueJson)?.record_id;
         if (holder !== undefined && holder !== existing) return failure('CRM_REJECTED', `another ${object.name} already has this ${claim.field} (unique)`);
       }
       if (!changed) return { ok: true, recordId: String(existing), created: false };

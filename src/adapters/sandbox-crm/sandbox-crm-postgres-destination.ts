@@ -148,74 +148,201 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     }
   }
 
+  /**
+   * The batch in a fixed number of statements (lock, one read, one write):
+   * inputs are decided here in order, each against the records and unique
+   * values as the earlier inputs of the batch leave them, exactly as if they
+   * were written one by one; then every change goes out in one statement.
+   */
   private async upsertAll(client: pg.PoolClient, object: CrmObjectSchema, inputs: readonly UpsertInput[]): Promise<UpsertResult[]> {
     const unique = this.uniqueFields.get(object.name) ?? new Set<string>();
     // Lock every unique value the batch names, in one fixed order: the ids it
     // upserts by and the unique values it would claim.
-    const lockKeys = new Set<string>();
+    const named = new Map<string, { field: string; valueJson: string }>();
     for (const input of inputs) {
-      lockKeys.add(JSON.stringify([object.name, input.idField, JSON.stringify(input.id)]));
+      const idJson = JSON.stringify(input.id);
+      named.set(valueKey(input.idField, idJson), { field: input.idField, valueJson: idJson });
       for (const [field, value] of Object.entries(input.properties)) {
-        if (unique.has(field) && value !== null) lockKeys.add(JSON.stringify([object.name, field, JSON.stringify(value)]));
+        if (unique.has(field) && value !== null) named.set(valueKey(field, JSON.stringify(value)), { field, valueJson: JSON.stringify(value) });
       }
     }
+    const lockKeys = [...named.values()].map(({ field, valueJson }) => JSON.stringify([object.name, field, valueJson]));
     await client.query(
       'SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS keys',
-      [SANDBOX_LOCK_CLASS, [...lockKeys]],
+      [SANDBOX_LOCK_CLASS, lockKeys],
     );
-    const findRecord = async (field: string, valueJson: string): Promise<string | undefined> =>
-      (await client.query<{ record_id: string }>('SELECT record_id FROM crm_unique_values WHERE object = $1 AND field = $2 AND value_json = $3', [object.name, field, valueJson])).rows[0]?.record_id;
+    // Read after the locks: nobody else changes these values until we commit.
+    const { rows } = await client.query<{ field: string; value_json: string; record_id: string; fields: string }>(
+      `SELECT u.field, u.value_json, r.record_id, r.fields::text AS fields
+       FROM unnest($2::text[], $3::text[]) AS k (field, value_json)
+       JOIN crm_unique_values u ON u.object = $1 AND u.field = k.field AND u.value_json = k.value_json
+       JOIN crm_records r ON r.record_id = u.record_id`,
+      [object.name, [...named.values()].map((entry) => entry.field), [...named.values()].map((entry) => entry.valueJson)],
+    );
+    const records = new Map<string, BatchRecord>();
+    /** Who holds each unique value the batch named: as stored, then as the batch moves them. */
+    const holders = new Map<string, BatchRecord>();
+    const storedHolders = new Map<string, string>();
+    for (const row of rows) {
+      let record = records.get(row.record_id);
+      if (record === undefined) {
+        record = { id: row.record_id, fields: JSON.parse(row.fields) as StoredFields, changed: false };
+        records.set(row.record_id, record);
+      }
+      holders.set(valueKey(row.field, row.value_json), record);
+      storedHolders.set(valueKey(row.field, row.value_json), row.record_id);
+    }
 
     const now = this.clock.now().toISOString();
     const seen = new Set<string>();
-    const results: UpsertResult[] = [];
-    for (const input of inputs) {
-      results.push(await (async (): Promise<UpsertResult> => {
-        const problem = keyProblem(object, input);
-        if (problem !== undefined) return problem;
-        // Like HubSpot: two inputs resolving to one record in a batch is an error, not "last one wins".
-        const identity = `${input.idField}\u0000${input.id}`;
-        if (seen.has(identity)) return sandboxFailure('CRM_REJECTED', `duplicate input for ${input.idField} in the same batch`);
-        seen.add(identity);
-        const given = inputProperties(input);
-        if (!given.ok) return given;
+    const created: BatchRecord[] = [];
+    const unnamedReleases: UniqueValueRow[] = [];
+    const outcomes = inputs.map((input): UpsertResult | { record: BatchRecord; created: boolean } => {
+      const problem = keyProblem(object, input);
+      if (problem !== undefined) return problem;
+      // Like HubSpot: two inputs resolving to one record in a batch is an error, not "last one wins".
+      const identity = `${input.idField}\u0000${input.id}`;
+      if (seen.has(identity)) return sandboxFailure('CRM_REJECTED', `duplicate input for ${input.idField} in the same batch`);
+      seen.add(identity);
+      const given = inputProperties(input);
+      if (!given.ok) return given;
 
-        const existing = await findRecord(input.idField, JSON.stringify(input.id));
-        const record = existing === undefined ? undefined : (await client.query<RecordRow>('SELECT record_id, updated_at, fields::text AS fields FROM crm_records WHERE record_id = $1', [existing])).rows[0];
-        const plan = planRecordChange(
-          object,
-          given.properties,
-          record === undefined ? { exists: false } : { exists: true, fields: JSON.parse(record.fields) as StoredFields },
-          unique,
-          { now, writer: this.writer },
-        );
-        if (!plan.ok) return plan;
-        for (const claim of plan.moves.claim) {
-          const holder = await findRecord(claim.field, claim.valueJson);
-          if (holder !== undefined && holder !== existing) return sandboxFailure('CRM_REJECTED', `another ${object.name} already has this ${claim.field} (unique)`);
-        }
-        if (!plan.changed) return { ok: true, recordId: String(existing), created: false };
+      const existing = holders.get(valueKey(input.idField, JSON.stringify(input.id)));
+      const plan = planRecordChange(
+        object,
+        given.properties,
+        existing === undefined ? { exists: false } : { exists: true, fields: existing.fields },
+        unique,
+        { now, writer: this.writer },
+      );
+      if (!plan.ok) return plan;
+      for (const claim of plan.moves.claim) {
+        const holder = holders.get(valueKey(claim.field, claim.valueJson));
+        if (holder !== undefined && holder !== existing) return sandboxFailure('CRM_REJECTED', `another ${object.name} already has this ${claim.field} (unique)`);
+      }
+      if (existing !== undefined && !plan.changed) return { record: existing, created: false };
+      const record = existing ?? { id: undefined, fields: {}, changed: true };
+      if (existing === undefined) created.push(record);
+      record.fields = plan.fields;
+      record.changed = true;
+      // A value is released only from the record holding it (after a re-index, another record may).
+      // A value no input names was not read: its row is deleted if this record holds it.
+      for (const release of plan.moves.release) {
+        const key = valueKey(release.field, release.valueJson);
+        if (!named.has(key)) {
+          if (record.id !== undefined) unnamedReleases.push({ ...release, recordId: record.id });
+        } else if (holders.get(key) === record) holders.delete(key);
+      }
+      for (const claim of plan.moves.claim) holders.set(valueKey(claim.field, claim.valueJson), record);
+      return { record, created: existing === undefined };
+    });
 
-        const fieldsJson = JSON.stringify(plan.fields);
-        let recordId = existing;
-        if (recordId === undefined) {
-          recordId = (await client.query<{ record_id: string }>(
-            'INSERT INTO crm_records (object, created_at, updated_at, fields) VALUES ($1, $2, $2, $3) RETURNING record_id',
-            [object.name, now, fieldsJson],
-          )).rows[0]?.record_id;
-          if (recordId === undefined) throw new Error('sandbox CRM: record insert returned no row');
-        } else {
-          await client.query('UPDATE crm_records SET updated_at = $1, fields = $2 WHERE record_id = $3', [now, fieldsJson, recordId]);
-        }
-        for (const release of plan.moves.release) {
-          await client.query('DELETE FROM crm_unique_values WHERE object = $1 AND field = $2 AND value_json = $3 AND record_id = $4', [object.name, release.field, release.valueJson, recordId]);
-        }
-        for (const claim of plan.moves.claim) {
-          await client.query('INSERT INTO crm_unique_values (object, field, value_json, record_id) VALUES ($1, $2, $3, $4)', [object.name, claim.field, claim.valueJson, recordId]);
-        }
-        return { ok: true, recordId, created: existing === undefined };
-      })());
-    }
-    return results;
+    await this.writeBatch(client, object.name, now, {
+      created,
+      updated: [...records.values()].filter((record) => record.changed),
+      released: [...releasedValues(named, holders, storedHolders), ...unnamedReleases],
+      claimed: claimedValues(named, holders, storedHolders),
+    });
+    return outcomes.map((outcome): UpsertResult => {
+      if (!('record' in outcome)) return outcome;
+      if (outcome.record.id === undefined) throw new Error('sandbox CRM: a created record got no id');
+      return { ok: true, recordId: outcome.record.id, created: outcome.created };
+    });
   }
+
+  /**
+   * One statement for the whole batch: new records (ids drawn from the
+   * column's sequence, so each input learns its record's id), changed
+   * records, and the unique values that changed holder. Gives the created
+   * records their ids.
+   */
+  private async writeBatch(client: pg.PoolClient, object: string, now: string, changes: BatchChanges): Promise<void> {
+    const { created, updated, released, claimed } = changes;
+    const ordinals = new Map(created.map((record, index) => [record, index + 1]));
+    if (created.length === 0 && updated.length === 0 && released.length === 0 && claimed.length === 0) return;
+    // Rows in id order, so two transactions updating the same records lock them in the same order.
+    const updates = [...updated].filter((record) => record.id !== undefined).sort((a, b) => Number(BigInt(a.id ?? '0') - BigInt(b.id ?? '0')));
+    // Sub-statements of one statement see the same snapshot, so they must not touch the same
+    // rows: released and claimed values are different keys, and the foreign keys of the new
+    // unique values are checked at the end of the statement, when the new records exist.
+    const { rows } = await client.query<{ record_id: string; ord: string }>(
+      `WITH fresh AS (
+         SELECT nextval(pg_get_serial_sequence('crm_records', 'record_id')) AS record_id, ord, fields
+         FROM unnest($3::jsonb[]) WITH ORDINALITY AS n (fields, ord)
+       ), inserted AS (
+         INSERT INTO crm_records (record_id, object, created_at, updated_at, fields) OVERRIDING SYSTEM VALUE
+         SELECT record_id, $1, $2, $2, fields FROM fresh ORDER BY ord
+       ), updated AS (
+         UPDATE crm_records r SET updated_at = $2, fields = u.fields
+         FROM unnest($4::bigint[], $5::jsonb[]) AS u (record_id, fields) WHERE r.record_id = u.record_id
+       ), released AS (
+         DELETE FROM crm_unique_values v USING unnest($6::text[], $7::text[], $8::bigint[]) AS d (field, value_json, record_id)
+         WHERE v.object = $1 AND v.field = d.field AND v.value_json = d.value_json AND v.record_id = d.record_id
+       ), claimed AS (
+         INSERT INTO crm_unique_values (object, field, value_json, record_id)
+         SELECT $1, c.field, c.value_json, coalesce(c.record_id, fresh.record_id)
+         FROM unnest($9::text[], $10::text[], $11::bigint[], $12::bigint[]) AS c (field, value_json, record_id, ord)
+         LEFT JOIN fresh ON fresh.ord = c.ord
+         ON CONFLICT (object, field, value_json) DO UPDATE SET record_id = excluded.record_id
+       )
+       SELECT record_id, ord FROM fresh`,
+      [
+        object, now,
+        created.map((record) => JSON.stringify(record.fields)),
+        updates.map((record) => record.id), updates.map((record) => JSON.stringify(record.fields)),
+        released.map((value) => value.field), released.map((value) => value.valueJson), released.map((value) => value.recordId),
+        claimed.map((value) => value.field), claimed.map((value) => value.valueJson),
+        claimed.map((value) => value.holder.id ?? null), claimed.map((value) => (value.holder.id === undefined ? (ordinals.get(value.holder) ?? null) : null)),
+      ],
+    );
+    const ids = new Map(rows.map((row) => [Number(row.ord), row.record_id]));
+    created.forEach((record, index) => {
+      record.id = ids.get(index + 1);
+    });
+  }
+}
+
+/** A record as a batch sees it: its id once stored, its fields as the batch's earlier inputs left them. */
+interface BatchRecord {
+  id: string | undefined;
+  fields: StoredFields;
+  /** Whether the batch writes it. */
+  changed: boolean;
+}
+
+interface UniqueValueRow {
+  readonly field: string;
+  readonly valueJson: string;
+  readonly recordId: string;
+}
+
+/** What a batch writes. */
+interface BatchChanges {
+  /** Records to create, in input order. */
+  readonly created: readonly BatchRecord[];
+  readonly updated: readonly BatchRecord[];
+  /** Unique values to delete, each only if that record still holds it. */
+  readonly released: readonly UniqueValueRow[];
+  /** Unique values with a new holder (created records have no id yet). */
+  readonly claimed: readonly { readonly field: string; readonly valueJson: string; readonly holder: BatchRecord }[];
+}
+
+function valueKey(field: string, valueJson: string): string {
+  return `${field}\u0000${valueJson}`;
+}
+
+/** Named values the batch leaves without a holder that had one when read. */
+function releasedValues(named: ReadonlyMap<string, { field: string; valueJson: string }>, holders: ReadonlyMap<string, BatchRecord>, stored: ReadonlyMap<string, string>): UniqueValueRow[] {
+  return [...named].flatMap(([key, value]) => {
+    const recordId = stored.get(key);
+    return recordId !== undefined && !holders.has(key) ? [{ ...value, recordId }] : [];
+  });
+}
+
+/** Named values the batch gives a holder other than the one they had when read. */
+function claimedValues(named: ReadonlyMap<string, { field: string; valueJson: string }>, holders: ReadonlyMap<string, BatchRecord>, stored: ReadonlyMap<string, string>): BatchChanges['claimed'] {
+  return [...named].flatMap(([key, value]) => {
+    const holder = holders.get(key);
+    return holder !== undefined && (holder.id === undefined || holder.id !== stored.get(key)) ? [{ ...value, holder }] : [];
+  });
 }

@@ -71,8 +71,9 @@ export function planRecordChange(
       if (json !== undefined) moves.claim.push({ field, valueJson: json });
     }
     if (value === null) Reflect.deleteProperty(fields, field);
-    // defineProperty, not assignment: a field named "__proto__" must stay a field.
-    else Object.defineProperty(fields, field, { value: { v: value, at: stamp.now, by: stamp.writer }, enumerable: true, writable: true, configurable: true });
+    // A field named "__proto__" must stay a field: assignment would set the prototype (defineProperty is slower, so only then).
+    else if (field === '__proto__') Object.defineProperty(fields, field, { value: { v: value, at: stamp.now, by: stamp.writer }, enumerable: true, writable: true, configurable: true });
+    else fields[field] = { v: value, at: stamp.now, by: stamp.writer };
     changed = true;
   }
   return { ok: true, fields, moves, changed };

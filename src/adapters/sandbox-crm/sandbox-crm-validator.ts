@@ -12,6 +12,8 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function isActiveOption(field: CrmFieldSchema, value: string): boolean {
+  // An unrestricted picklist stores any text, as Salesforce's does.
+  if (field.restricted === false) return true;
   return (field.options ?? []).some((option) => option.value === value && option.active);
 }
 

@@ -70,6 +70,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   private readonly itemById: BetterSqlite3.Statement<[number], ApprovalRow>;
   private readonly decidePending: BetterSqlite3.Statement<[string, string, number, number]>;
   private readonly expirePending: BetterSqlite3.Statement<[number, number]>;
+  private readonly pendingCount: BetterSqlite3.Statement<[], { n: number }>;
   private readonly listStatements: SqliteStatementCache<ApprovalRow>;
   private readonly decideTransaction: BetterSqlite3.Transaction<(id: string, request: ApprovalDecisionRequest) => DecideResult>;
 
@@ -90,6 +91,8 @@ export class SqliteApprovalStore implements ApprovalStore {
     this.expirePending = db.prepare(
       "UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND created_at < ?",
     );
+    // Answered from the approvals_by_status index alone.
+    this.pendingCount = db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'");
     this.listStatements = new SqliteStatementCache(db);
     this.decideTransaction = db.transaction((id: string, request: ApprovalDecisionRequest): DecideResult => {
       const rowId = parseId(id);
@@ -148,6 +151,10 @@ export class SqliteApprovalStore implements ApprovalStore {
       const row = rowId === undefined ? undefined : this.itemById.get(rowId);
       return row === undefined ? undefined : toItem(row);
     });
+  }
+
+  countPending(): Promise<number> {
+    return promised(() => this.pendingCount.get()?.n ?? 0);
   }
 
   decide(id: string, request: ApprovalDecisionRequest): Promise<DecideResult> {

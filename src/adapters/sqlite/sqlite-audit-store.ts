@@ -13,6 +13,7 @@ import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
 import { decodeJson, formatId, parseErrorCode, toMs } from './sqlite-column-codecs.js';
 import { SqliteStatementCache } from './sqlite-statement-cache.js';
+import { SqliteAuditCounts, type AuditTally } from './sqlite-stats-counts.js';
 import { decodeTimeIdCursor, encodeTimeIdCursor, pageLimit, takePage } from './sqlite-paging.js';
 
 interface AuditRow {
@@ -99,6 +100,18 @@ function toRecord(row: AuditRow): AuditRecord {
 }
 
 /**
+ * Several appends inside one write transaction (a batch settle): the chain
+ * head is read once and carried from one append to the next, and the
+ * dashboard counts are written once, by `finishBatch`, before the transaction ends.
+ */
+export interface AuditAppendBatch {
+  /** @internal */
+  head: { readonly id: number; readonly hash: string } | undefined;
+  /** @internal */
+  readonly tally: AuditTally;
+}
+
+/**
  * The append-only audit log on SQLite. Triggers refuse UPDATE and DELETE;
  * appends run inside IMMEDIATE write transactions, so reading the chain head
  * and writing the next row cannot interleave with another writer.
@@ -110,8 +123,10 @@ export class SqliteAuditStore implements AuditStore {
   private readonly allInOrder: BetterSqlite3.Statement<[], unknown[]>;
   private readonly searchStatements: SqliteStatementCache<AuditRow>;
   private readonly appendTransaction: BetterSqlite3.Transaction<(drafts: readonly AuditDraft[]) => string[]>;
+  private readonly counts: SqliteAuditCounts;
 
   constructor(db: BetterSqlite3.Database) {
+    this.counts = new SqliteAuditCounts(db);
     this.searchStatements = new SqliteStatementCache(db);
     this.chainHead = db.prepare('SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1');
     this.insertRow = db.prepare(
@@ -125,12 +140,35 @@ export class SqliteAuditStore implements AuditStore {
     this.appendTransaction = db.transaction((drafts: readonly AuditDraft[]) => this.appendInTransaction(drafts));
   }
 
-  /** Seals and inserts drafts in order. Call inside the caller's write transaction. */
-  appendInTransaction(drafts: readonly AuditDraft[]): string[] {
+  /**
+   * Starts appends that share one write transaction. Every append of the
+   * transaction must go through the batch (the carried chain head would be
+   * stale otherwise), and `finishBatch` must run before it commits.
+   */
+  beginBatch(): AuditAppendBatch {
+    return { head: undefined, tally: this.counts.tally() };
+  }
+
+  /** Writes the batch's dashboard counts. Call inside the transaction, after its last append. */
+  finishBatch(batch: AuditAppendBatch): void {
+    batch.tally.writeInTransaction();
+  }
+
+  /**
+   * Seals and inserts drafts in order, and counts them for the dashboard.
+   * Call inside the caller's write transaction. With `batch`, the chain head
+   * and the counts are carried to the batch's next append and `finishBatch`;
+   * without, this call reads the head and writes its counts itself.
+   */
+  appendInTransaction(drafts: readonly AuditDraft[], batch?: AuditAppendBatch): string[] {
     if (drafts.length === 0) return [];
-    const head = this.chainHead.get();
-    let prevHash = head?.row_hash ?? GENESIS_HASH;
-    let nextId = (head?.id ?? 0) + 1;
+    const own = batch ?? this.beginBatch();
+    if (own.head === undefined) {
+      const head = this.chainHead.get();
+      own.head = { id: head?.id ?? 0, hash: head?.row_hash ?? GENESIS_HASH };
+    }
+    let prevHash = own.head.hash;
+    let nextId = own.head.id + 1;
     const ids: string[] = [];
     for (const draft of drafts) {
       const record = sealAuditRecord(draft, { id: formatId(nextId), prevHash });
@@ -142,10 +180,13 @@ export class SqliteAuditStore implements AuditStore {
         record.actor.name, record.outcome, record.attempt, record.errorCode, record.errorTrace, record.crmRecordId,
         record.prevHash, record.rowHash,
       );
+      own.tally.count(record);
       ids.push(record.id);
       prevHash = record.rowHash;
       nextId += 1;
     }
+    own.head = { id: nextId - 1, hash: prevHash };
+    if (batch === undefined) this.finishBatch(own);
     return ids;
   }
 

@@ -16,8 +16,8 @@ interface BucketRow {
 const MAX_BUCKETS = 2000;
 
 /**
- * Dashboard aggregates from `stats_minutes` and `stats_hours` (kept by
- * triggers, migrations 004 and 006) and the small indexed counts of jobs, DLQ
+ * Dashboard aggregates from `stats_minutes` and `stats_hours` (migrations
+ * 004 and 006; kept by the ingest and audit stores since 007) and the small indexed counts of jobs, DLQ
  * items and approvals. Buckets of whole hours read the hours (and the minutes
  * of the range's last, unfinished hour), so a month costs ~720 rows per series
  * however thinly its traffic is spread; other widths read the minutes.

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { FieldStateEntry, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
+import type { FieldStateEntry, FieldStateKey, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
 import { promised } from './sqlite-async-bridge.js';
 
 type StoredFields = Record<string, FieldStateEntry>;
@@ -51,11 +51,10 @@ export class SqliteFieldStateStore implements FieldStateStore {
       const row = this.selectRow.get(first.leadKey, first.object);
       const fields = row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
       for (const update of list) {
-        // defineProperty, not assignment: a field named "__proto__" must stay a field.
-        Object.defineProperty(fields, update.field, {
-          value: { value: update.value, appliedAt: update.appliedAt, confidence: update.confidence, source: update.source },
-          enumerable: true, writable: true, configurable: true,
-        });
+        const entry = { value: update.value, appliedAt: update.appliedAt, confidence: update.confidence, source: update.source };
+        // A field named "__proto__" must stay a field: assignment would set the prototype (defineProperty is slower, so only then).
+        if (update.field === '__proto__') Object.defineProperty(fields, update.field, { value: entry, enumerable: true, writable: true, configurable: true });
+        else fields[update.field] = entry;
       }
       this.upsertRow.run(first.leadKey, first.object, JSON.stringify(fields));
     }
@@ -67,5 +66,15 @@ export class SqliteFieldStateStore implements FieldStateStore {
       // JSON.parse defines own properties, so a field named like an Object.prototype member stays data.
       return row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
     });
+  }
+
+  readMany(keys: readonly FieldStateKey[]): Promise<readonly Readonly<Record<string, FieldStateEntry>>[]> {
+    // In process, a prepared statement per key costs microseconds: no need for one statement over all keys.
+    return promised(() =>
+      keys.map(({ leadKey, object }) => {
+        const row = this.selectRow.get(leadKey, object);
+        return row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
+      }),
+    );
   }
 }

@@ -11,8 +11,10 @@ import type {
 } from '../../ports/ingest-store.js';
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
+import { writeWithoutBlocking } from './sqlite-nonblocking-write.js';
 import { decodeJson, encodePayload, formatId, fromMs, parseId, parseLane, toMs } from './sqlite-column-codecs.js';
 import type { SqliteJobQueue } from './sqlite-job-queue.js';
+import { SqliteReceivedCounts, type ReceivedTally } from './sqlite-stats-counts.js';
 import { decodeIdCursor, encodeIdCursor, pageLimit, takePage } from './sqlite-paging.js';
 
 interface EventRow {
@@ -83,10 +85,12 @@ export class SqliteIngestStore implements IngestStore {
   private readonly purgeEvents: BetterSqlite3.Statement<[number, number]>;
   private readonly purgeConflicts: BetterSqlite3.Statement<[number, number]>;
   private readonly acceptTransaction: BetterSqlite3.Transaction<(events: readonly NewEvent[]) => AcceptResult[]>;
+  /** The dashboard's `received` counts, added once per transaction (migration 007). */
+  private readonly received: SqliteReceivedCounts;
   private readonly purgeTransaction: BetterSqlite3.Transaction<(cutoff: number, now: number) => PurgeResult>;
 
   constructor(
-    db: BetterSqlite3.Database,
+    private readonly db: BetterSqlite3.Database,
     private readonly queue: SqliteJobQueue,
   ) {
     this.byWebhookId = db.prepare('SELECT id FROM events WHERE source = ? AND webhook_id = ?');
@@ -121,14 +125,20 @@ export class SqliteIngestStore implements IngestStore {
       `UPDATE conflicts SET payload_json = NULL, payload_purged_at = ?
        WHERE payload_json IS NOT NULL AND last_received_at < ?`,
     );
-    this.acceptTransaction = db.transaction((events: readonly NewEvent[]) => events.map((event) => this.acceptOne(event)));
+    this.received = new SqliteReceivedCounts(db);
+    this.acceptTransaction = db.transaction((events: readonly NewEvent[]) => {
+      const received = this.received.tally();
+      const results = events.map((event) => this.acceptOne(event, received));
+      received.writeInTransaction();
+      return results;
+    });
     this.purgeTransaction = db.transaction((cutoff: number, now: number) => ({
       events: this.purgeEvents.run(now, cutoff).changes,
       conflicts: this.purgeConflicts.run(now, cutoff).changes,
     }));
   }
 
-  private acceptOne(event: NewEvent): AcceptResult {
+  private acceptOne(event: NewEvent, received: ReceivedTally): AcceptResult {
     const receivedAt = toMs(event.receivedAt);
     if (event.webhookId !== undefined) {
       const seen = this.byWebhookId.get(event.source, event.webhookId);
@@ -150,6 +160,7 @@ export class SqliteIngestStore implements IngestStore {
       receivedAt, event.lane, event.webhookId ?? null,
     );
     const eventId = Number(info.lastInsertRowid);
+    received.count(event.source, event.lane, receivedAt);
     const jobId = this.queue.enqueueInTransaction(eventId, event.leadKey, event.lane, event.receivedAt);
     return { status: 'queued', eventId: formatId(eventId), jobId };
   }
@@ -163,7 +174,13 @@ export class SqliteIngestStore implements IngestStore {
   }
 
   acceptMany(events: readonly NewEvent[]): Promise<readonly AcceptResult[]> {
-    return promised(() => (events.length === 0 ? [] : this.acceptTransaction.immediate(events)));
+    // The HTTP thread's group commit lands here: waiting for another connection's write lock must not sleep its event loop.
+    return writeWithoutBlocking(this.db, () => (events.length === 0 ? [] : this.acceptTransaction.immediate(events)));
+  }
+
+  getEvents(eventIds: readonly string[]): Promise<readonly (StoredEvent | undefined)[]> {
+    // In process, a prepared statement per id costs microseconds: no need for one statement over all ids.
+    return Promise.all(eventIds.map((eventId) => this.getEvent(eventId)));
   }
 
   getEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -196,6 +213,7 @@ export class SqliteIngestStore implements IngestStore {
   }
 
   purgePayloadsOlderThan(cutoff: Date, now: Date): Promise<PurgeResult> {
-    return promised(() => this.purgeTransaction.immediate(toMs(cutoff), toMs(now)));
+    // The service's maintenance runs this on the HTTP thread: no busy sleep there either.
+    return writeWithoutBlocking(this.db, () => this.purgeTransaction.immediate(toMs(cutoff), toMs(now)));
   }
 }

@@ -1,8 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { FieldStateUpdate } from '../../ports/field-state-store.js';
 import type { JobOutcomeStore, SettleInput, SettleResult } from '../../ports/job-outcome-store.js';
 import { promised } from './sqlite-async-bridge.js';
 import type { SqliteApprovalStore } from './sqlite-approval-store.js';
-import type { SqliteAuditStore } from './sqlite-audit-store.js';
+import type { AuditAppendBatch, SqliteAuditStore } from './sqlite-audit-store.js';
 import { parseId } from './sqlite-column-codecs.js';
 import type { SqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import type { SqliteFieldStateStore } from './sqlite-field-state-store.js';
@@ -15,7 +16,17 @@ export interface SqliteOutcomeParts {
   readonly fieldState: SqliteFieldStateStore;
 }
 
-/** Finishes jobs on SQLite: every part of an outcome commits together or not at all. */
+/**
+ * Finishes jobs on SQLite: every part of an outcome commits together or not
+ * at all. A batch of settles is one transaction, and within it the shared
+ * work is done once: the audit chain head is read once and carried from one
+ * input to the next, the dashboard counts are added once, and each record's
+ * field state is read and written once with the updates of every settled
+ * input applied in input order (later updates of a field win, as when the
+ * inputs were written one by one). Nothing inside a settle reads field state,
+ * so writing it at the end of the transaction is indistinguishable from
+ * writing it per input; a throw anywhere still rolls back every input.
+ */
 export class SqliteJobOutcomeStore implements JobOutcomeStore {
   private readonly deleteClaimedJob: BetterSqlite3.Statement<[number, string]>;
   private readonly settleTransaction: BetterSqlite3.Transaction<(inputs: readonly SettleInput[]) => SettleResult[]>;
@@ -26,10 +37,17 @@ export class SqliteJobOutcomeStore implements JobOutcomeStore {
   ) {
     // Deleting the job fires jobs_promote_next_head, releasing the lead's next job.
     this.deleteClaimedJob = db.prepare('DELETE FROM jobs WHERE id = ? AND claimed_by = ?');
-    this.settleTransaction = db.transaction((inputs: readonly SettleInput[]) => inputs.map((input) => this.settleOne(input)));
+    this.settleTransaction = db.transaction((inputs: readonly SettleInput[]) => {
+      const audit = this.parts.audit.beginBatch();
+      const fieldState: FieldStateUpdate[] = [];
+      const results = inputs.map((input) => this.settleOne(input, audit, fieldState));
+      this.parts.audit.finishBatch(audit);
+      this.parts.fieldState.upsertInTransaction(fieldState);
+      return results;
+    });
   }
 
-  private settleOne(input: SettleInput): SettleResult {
+  private settleOne(input: SettleInput, audit: AuditAppendBatch, fieldState: FieldStateUpdate[]): SettleResult {
     // The claim check comes first and writes nothing else when it fails, so a
     // worker whose claim expired cannot add a second outcome for the job.
     if (input.job !== undefined) {
@@ -38,10 +56,10 @@ export class SqliteJobOutcomeStore implements JobOutcomeStore {
         return { status: 'lost_claim' };
       }
     }
-    const auditIds = this.parts.audit.appendInTransaction(input.audit);
+    const auditIds = this.parts.audit.appendInTransaction(input.audit, audit);
     const deadLetterId = input.deadLetter === undefined ? null : this.parts.deadLetters.insertInTransaction(input.deadLetter);
     const approvalIds = (input.approvals ?? []).map((approval) => this.parts.approvals.insertInTransaction(approval));
-    this.parts.fieldState.upsertInTransaction(input.fieldState ?? []);
+    for (const update of input.fieldState ?? []) fieldState.push(update);
     return { status: 'settled', auditIds, deadLetterId, approvalIds };
   }
 

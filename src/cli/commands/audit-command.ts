@@ -65,7 +65,8 @@ export function renderHistory(history: LeadHistory): string {
       fieldRows.push([
         index === 0 ? field.field : '',
         entry.time,
-        `${formatValue(entry.before, 28)} → ${formatValue(entry.after, 28)}`,
+        // A before value leadsync did not read from the CRM is its own last write, and says so.
+        `${entry.beforeRead === false ? '(not read) ' : ''}${formatValue(entry.before, 28)} → ${formatValue(entry.after, 28)}`,
         formatConfidence(entry.confidence),
         entry.outcome,
         actorLabel(entry.actor),

@@ -28,8 +28,11 @@ export interface DemoOptions {
   readonly dryRun?: boolean;
 }
 
-/** Fields shown for each written record, in this order, when present. */
-const SHOWN_FIELDS = ['firstname', 'lastname', 'jobtitle', 'seniority', 'company', 'name', 'country', 'region', 'lifecyclestage', 'lead_source', 'hubspot_owner_id'];
+/** Fields shown for each written record, in this order, when present: HubSpot property names, then Salesforce field API names. */
+const SHOWN_FIELDS = [
+  'firstname', 'lastname', 'jobtitle', 'seniority', 'company', 'name', 'country', 'region', 'lifecyclestage', 'lead_source', 'hubspot_owner_id',
+  'FirstName', 'LastName', 'Title', 'Seniority__c', 'Company', 'Name', 'Country', 'Industry', 'LeadSource', 'Status',
+];
 
 /** Registers `leadsync demo`. */
 export function registerDemoCommand(program: Command, context: CommandContext): void {

@@ -3,6 +3,7 @@ import { loadConfig, type LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import { parsePortOption } from '../operator-format.js';
+import { listenForStopSignal } from '../stop-signal.js';
 
 export interface ServeOptions {
   readonly port?: string;
@@ -17,6 +18,15 @@ export interface ServeOptions {
  */
 export async function serveCommand(config: LoadedConfig, options: ServeOptions, io: CliIo): Promise<ExitCode> {
   const port = parsePortOption('--port', options.port);
+  const stopSignal = listenForStopSignal();
+  try {
+    return await runServe(config, port, options, io, stopSignal.received);
+  } finally {
+    stopSignal.dispose();
+  }
+}
+
+async function runServe(config: LoadedConfig, port: number | undefined, options: ServeOptions, io: CliIo, stopRequested: Promise<void>): Promise<ExitCode> {
   const service = await startService(config, {
     ...(port === undefined ? {} : { port }),
     worker: options.worker,
@@ -26,7 +36,7 @@ export async function serveCommand(config: LoadedConfig, options: ServeOptions, 
   if (options.json) {
     writeJson(io.stdout, { status: 'listening', url: service.url, storage: service.storage.location, worker: options.worker, sources, metrics: `${service.url}/metrics`, openapi: `${service.url}/openapi.json`, dashboard: `${service.url}/`, ...(service.firstAdminToken === null ? {} : { firstAdminToken: service.firstAdminToken }) });
   } else {
-    writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.location}, sandbox CRM, ${service.workerMode === 'thread' ? 'worker running in its own thread' : service.workerMode === 'event-loop' ? 'worker running' : 'no worker'})`);
+    writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.location}, ${config.document.destination.kind} CRM, ${service.workerMode === 'thread' ? 'worker running in its own thread' : service.workerMode === 'event-loop' ? 'worker running' : 'no worker'})`);
     writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
     writeLine(io.stdout, `  try it:  LEADSYNC_TOKEN=<token> npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
     writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
@@ -53,11 +63,7 @@ export async function serveCommand(config: LoadedConfig, options: ServeOptions, 
       });
   };
   process.on('SIGHUP', reloadOnHangup);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopRequested;
   process.off('SIGHUP', reloadOnHangup);
   if (!options.json) writeLine(io.stdout, 'leadsync: stopping (finishing in-flight work)…');
   await service.stop();

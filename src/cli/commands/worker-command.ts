@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import { parsePortOption } from '../operator-format.js';
+import { listenForStopSignal } from '../stop-signal.js';
 
 export interface WorkerOptions {
   /** Serve `GET /metrics` on this port. (Default: no metrics endpoint) */
@@ -16,6 +17,15 @@ export interface WorkerOptions {
  */
 export async function workerCommand(config: LoadedConfig, options: WorkerOptions, io: CliIo): Promise<ExitCode> {
   const metricsPort = parsePortOption('--metrics-port', options.metricsPort);
+  const stopSignal = listenForStopSignal();
+  try {
+    return await runWorker(config, metricsPort, options, io, stopSignal.received);
+  } finally {
+    stopSignal.dispose();
+  }
+}
+
+async function runWorker(config: LoadedConfig, metricsPort: number | undefined, options: WorkerOptions, io: CliIo, stopRequested: Promise<void>): Promise<ExitCode> {
   const service = await startService(config, {
     worker: true,
     http: false,
@@ -25,10 +35,7 @@ export async function workerCommand(config: LoadedConfig, options: WorkerOptions
   const metrics = service.metricsUrl === '' ? null : `${service.metricsUrl}/metrics`;
   if (options.json) writeJson(io.stdout, { status: 'running', storage: service.storage.location, metrics });
   else writeLine(io.stdout, `leadsync worker running (storage ${service.storage.location}${metrics ? `, metrics on ${metrics}` : ''}); stop with Ctrl-C or SIGTERM`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await stopRequested;
   if (!options.json) writeLine(io.stdout, 'leadsync worker: stopping (finishing in-flight work)…');
   await service.stop();
   if (options.json) writeJson(io.stdout, { status: 'stopped' });

@@ -45,6 +45,7 @@ function bodyOf(row: AuditRecordBody): AuditRecordBody {
       after: change.after,
       confidence: change.confidence,
       reason: change.reason,
+      ...(change.beforeRead === undefined ? {} : { beforeRead: change.beforeRead }),
     })),
     actor: { kind: row.actor.kind, name: row.actor.name },
     outcome: row.outcome,
@@ -66,6 +67,7 @@ function canonicalChange(change: AuditChange): string {
   let out = '{';
   out = member(out, '"after":', change.after);
   out = member(out, '"before":', change.before);
+  out = member(out, '"beforeRead":', change.beforeRead);
   out = member(out, '"confidence":', change.confidence);
   out = member(out, '"field":', change.field);
   out = member(out, '"reason":', change.reason);

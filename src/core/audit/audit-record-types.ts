@@ -35,6 +35,15 @@ export interface AuditChange {
   readonly confidence: number | null;
   /** Why the value changed or did not, e.g. "overwrite policy" or "stale: older than 2026-01-02T…". */
   readonly reason: string;
+  /**
+   * `false` when the CRM record was not read before the write
+   * (`destination.readBeforeWrite: when_needed`): `before` is then the value
+   * leadsync last wrote to the field (null when it never wrote it), which a
+   * person may have changed in the CRM since. Absent: `before` was read from
+   * the CRM. Covered by the row hash only when present, so rows sealed before
+   * the flag existed verify unchanged.
+   */
+  readonly beforeRead?: false;
 }
 
 /**

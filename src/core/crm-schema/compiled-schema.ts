@@ -71,7 +71,7 @@ export function compileField(field: CrmFieldSchema): CompiledField {
   const compiled: CompiledField = {
     schema: field,
     coerce: FIELD_COERCERS[field.type],
-    picklist: isPicklist ? buildPicklistIndex(field.options) : NO_OPTIONS,
+    picklist: isPicklist ? buildPicklistIndex(field.options, field.restricted !== false) : NO_OPTIONS,
   };
   compiledFields.set(field, compiled);
   return compiled;

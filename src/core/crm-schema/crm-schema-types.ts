@@ -32,6 +32,13 @@ export interface CrmFieldSchema {
   readonly maxLength?: number;
   /** Options of a picklist or multi-picklist field, in CRM order. */
   readonly options?: readonly PicklistOption[];
+  /**
+   * Picklists only: whether the CRM refuses values outside `options`. False for
+   * a Salesforce unrestricted picklist, which stores any text; such a value then
+   * passes validation as sent, with a warning. HubSpot enumerations are
+   * restricted. (Default: true)
+   */
+  readonly restricted?: boolean;
 }
 
 export interface CrmObjectSchema {

@@ -8,7 +8,12 @@ import type { FieldValue } from './crm-schema-types.js';
  * travels next to the result where the caller needs it.
  */
 export type FieldValidation =
-  | { readonly ok: true; readonly value: FieldValue }
+  | {
+      readonly ok: true;
+      readonly value: FieldValue;
+      /** Accepted, but worth recording: a value outside the options of an unrestricted picklist. */
+      readonly warning?: string;
+    }
   | {
       readonly ok: false;
       readonly code: ErrorCode;

@@ -9,6 +9,8 @@ export interface PicklistIndex {
    * such as owners and pipeline stages): values then pass unchecked.
    */
   readonly hasOptions: boolean;
+  /** False for an unrestricted picklist: values matching no active option pass as sent, with a warning. */
+  readonly restricted: boolean;
   readonly activeByValue: ReadonlySet<string>;
   readonly activeByValueKey: ReadonlyMap<string, string>;
   readonly activeByLabelKey: ReadonlyMap<string, string>;
@@ -28,7 +30,7 @@ export interface PicklistIndex {
 export const MATCH_MEMO_SIZE = 512;
 
 /** Builds the maps; on key collisions the first option in CRM order wins. */
-export function buildPicklistIndex(options: readonly PicklistOption[] | undefined): PicklistIndex {
+export function buildPicklistIndex(options: readonly PicklistOption[] | undefined, restricted = true): PicklistIndex {
   const activeByValue = new Set<string>();
   const activeByValueKey = new Map<string, string>();
   const activeByLabelKey = new Map<string, string>();
@@ -48,7 +50,7 @@ export function buildPicklistIndex(options: readonly PicklistOption[] | undefine
     setFirst(activeByLabelKey, labelKey, option.value);
     candidates.push({ value: option.value, valueKey, labelKey });
   }
-  return { hasOptions: (options?.length ?? 0) > 0, activeByValue, activeByValueKey, activeByLabelKey, inactiveByKey, candidates, memo: new Map() };
+  return { hasOptions: (options?.length ?? 0) > 0, restricted, activeByValue, activeByValueKey, activeByLabelKey, inactiveByKey, candidates, memo: new Map() };
 }
 
 function setFirst(map: Map<string, string>, key: string, value: string): void {

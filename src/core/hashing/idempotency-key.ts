@@ -5,6 +5,7 @@
  * make two different triples collide ("a:b" + "c" vs "a" + "b:c").
  */
 export function idempotencyKey(source: string, leadId: string, sourceUpdatedAt: string): string {
-  return [source, leadId, sourceUpdatedAt].map((part) => `${part.length}:${part}`).join('|');
+  // One template rather than an array, a closure and a join: this runs for every event.
+  return `${source.length}:${source}|${leadId.length}:${leadId}|${sourceUpdatedAt.length}:${sourceUpdatedAt}`;
 }
 

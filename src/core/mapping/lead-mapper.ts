@@ -105,11 +105,15 @@ interface CompiledField {
   readonly paths: readonly (readonly PathSegment[])[];
   readonly pathTexts: readonly string[];
   readonly pick: string | undefined;
+  /** Reads `pick` from a normalizer's result value. */
+  readonly picker: Picker;
   /** Reason per path index (`source: path` or `source: path (kind.pick)`). */
   readonly reasons: readonly string[];
   readonly defaultReason: string;
   /** The confidence when it does not depend on the payload. */
   readonly fixedConfidence: number | undefined;
+  /** The parsed path of a confidence read from the payload. */
+  readonly confidencePath: readonly PathSegment[] | undefined;
 }
 
 interface CompiledTable {
@@ -149,10 +153,35 @@ function compileField(field: FieldMapping, source: string): CompiledField {
     paths: field.from.map(parsePath),
     pathTexts: field.from,
     pick,
+    picker: pickerOf(pick ?? ''),
     reasons: field.from.map((path) => (field.normalize ? `${source}: ${path} (${field.normalize}.${pick ?? ''})` : `${source}: ${path}`)),
     defaultReason: `${source}: default`,
     fixedConfidence: field.confidence.kind === 'fixed' ? field.confidence.value : undefined,
+    confidencePath: field.confidence.kind === 'fixed' ? undefined : parsePath(field.confidence.path),
   };
+}
+
+type Picker = (value: Readonly<Record<string, unknown>>) => unknown;
+
+// One reader per output member of the normalizers: each sees one or two result shapes, where a
+// `value[pick]` shared by every field saw them all and read through the slowest, generic path.
+const PICKERS: ReadonlyMap<string, Picker> = new Map<string, Picker>([
+  ['function', (value) => value['function']],
+  ['seniority', (value) => value['seniority']],
+  ['country', (value) => value['country']],
+  ['region', (value) => value['region']],
+  ['name', (value) => value['name']],
+  ['domain', (value) => value['domain']],
+  ['email', (value) => value['email']],
+  ['valid', (value) => value['valid']],
+  ['freeMail', (value) => value['freeMail']],
+  ['e164', (value) => value['e164']],
+  ['score', (value) => value['score']],
+  ['level', (value) => value['level']],
+]);
+
+function pickerOf(pick: string): Picker {
+  return PICKERS.get(pick) ?? ((value) => value[pick]);
 }
 
 // The value found by the last readFirstCompiled call. A module-level slot
@@ -174,16 +203,19 @@ function readFirstCompiled(payload: object, paths: readonly (readonly PathSegmen
 }
 
 // One payload value often feeds several fields (a title gives function and seniority; a
-// country gives country and region), so each distinct (kind, value, country) is normalized once.
+// country gives country and region), so each distinct (kind, value, country) is normalized once
+// per event. A flat list searched in order rather than a Map with a joined key: an event makes a
+// handful of calls, and the Map, its key strings and a closure per event were most of the cost.
 function memoizedPerEvent(normalize: NormalizeFn): NormalizeFn {
-  const results = new Map<string, ReturnType<NormalizeFn>>();
+  // Per entry: kind, context country ('' for none), value, result.
+  const entries: unknown[] = [];
   return (kind, value, context) => {
-    const key = `${kind}\u0000${context?.country ?? ''}\u0000${value}`;
-    let result = results.get(key);
-    if (result === undefined) {
-      result = normalize(kind, value, context);
-      results.set(key, result);
+    const country = context?.country ?? '';
+    for (let index = 0; index < entries.length; index += 4) {
+      if (entries[index] === kind && entries[index + 2] === value && entries[index + 1] === country) return entries[index + 3] as ReturnType<NormalizeFn>;
     }
+    const result = normalize(kind, value, context);
+    entries.push(kind, country, value, result);
     return result;
   };
 }
@@ -207,7 +239,7 @@ function mapField(payload: object, compiled: CompiledField, normalize: Normalize
       status: 'value',
       field: field.to,
       value: field.default,
-      confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence),
+      confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence, compiled.confidencePath),
       reason: compiled.defaultReason,
       truncate: field.truncate,
     };
@@ -223,7 +255,7 @@ function mapField(payload: object, compiled: CompiledField, normalize: Normalize
     if (field.normalize === 'email' && result.value['valid'] === false) {
       return { status: 'error', field: field.to, code: 'NORMALIZE_EMAIL_INVALID', message: `${path}: not a valid email address`, value };
     }
-    value = result.value[compiled.pick ?? ''];
+    value = compiled.picker(result.value);
     if (isEmptyValue(value)) return { status: 'absent', field: field.to };
   }
   if (field.values) value = mapPicklistValue(value, field.values);
@@ -231,7 +263,7 @@ function mapField(payload: object, compiled: CompiledField, normalize: Normalize
     status: 'value',
     field: field.to,
     value,
-    confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence),
+    confidence: compiled.fixedConfidence ?? confidenceOf(payload, field.confidence, compiled.confidencePath),
     reason: compiled.reasons[hit] ?? '',
     truncate: field.truncate,
   };
@@ -240,12 +272,27 @@ function mapField(payload: object, compiled: CompiledField, normalize: Normalize
 function mapPicklistValue(value: unknown, values: ReadonlyMap<string, string>): unknown {
   if (Array.isArray(value)) return value.map((item: unknown) => mapPicklistValue(item, values));
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return value;
-  return values.get(foldKey(String(value))) ?? value;
+  return values.get(foldedKey(String(value))) ?? value;
 }
 
-function confidenceOf(payload: object, source: ConfidenceSource): number {
+// Picklist values repeat (the same few functions, seniorities, lead sources), and folding costs a
+// Unicode normalization and two regex passes: recent folds are remembered, at most FOLDED_KEYS.
+const FOLDED_KEYS = 1024;
+const foldedKeys = new Map<string, string>();
+
+function foldedKey(value: string): string {
+  let key = foldedKeys.get(value);
+  if (key === undefined) {
+    key = foldKey(value);
+    if (foldedKeys.size >= FOLDED_KEYS) foldedKeys.clear();
+    if (value.length <= 200) foldedKeys.set(value, key);
+  }
+  return key;
+}
+
+function confidenceOf(payload: object, source: ConfidenceSource, path: readonly PathSegment[] | undefined): number {
   if (source.kind === 'fixed') return source.value;
-  const raw = readPath(payload, source.path);
+  const raw = path === undefined ? readPath(payload, source.path) : readSegments(payload, path);
   const number = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
   if (!Number.isFinite(number)) return source.fallback;
   return Math.min(1, Math.max(0, number / source.outOf));

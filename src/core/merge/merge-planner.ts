@@ -49,21 +49,78 @@ export const UNKNOWN_CURRENT_CONFIDENCE = 1;
  */
 export function planMerge(input: MergeInput): FieldPlan[] {
   const plans: FieldPlan[] = [];
-  const byField = new Map<string, ProposedValue[]>();
+  const valid: ProposedValue[] = [];
   for (const proposal of input.proposals) {
     if (isRejectedProposal(proposal)) {
       const { code, message, suggestions } = proposal.rejected;
       plans.push({ kind: 'rejected', field: proposal.field, code, message, value: proposal.value, ...(suggestions === undefined ? {} : { suggestions }) });
       continue;
     }
-    const group = byField.get(proposal.field);
-    if (group === undefined) byField.set(proposal.field, [proposal]);
-    else group.push(proposal);
+    valid.push(proposal);
   }
-  for (const [field, proposals] of byField) {
-    planField(proposals, ownValue(input.policies, field) ?? input.defaultPolicy, currentState(input.current, field), plans);
+  // Grouped by sorting on the field rather than a Map of arrays: one proposal per field is the
+  // common case, and the Map and an array per field were garbage for every event. The sort is
+  // stable, so a field's proposals keep their input order, as they did in the Map.
+  sortByField(valid);
+  for (let start = 0; start < valid.length; ) {
+    const first = valid[start] as ProposedValue;
+    let end = start + 1;
+    while (end < valid.length && (valid[end] as ProposedValue).field === first.field) end += 1;
+    const policy = ownValue(input.policies, first.field) ?? input.defaultPolicy;
+    const state = currentState(input.current, first.field);
+    // Not read: a field leadsync never wrote is unknown, not empty (see CurrentRecord.unread).
+    const current = input.current?.unread === true ? { value: null, ...state, unread: true as const } : state;
+    if (end === start + 1) planSingle(first, policy, current, plans);
+    else planField(valid.slice(start, end), policy, current, plans);
+    start = end;
   }
-  return plans.sort(comparePlans);
+  return sortPlans(plans);
+}
+
+/**
+ * `plans.sort(comparePlans)`, by insertion for the usual dozen entries: they arrive nearly in
+ * order (valid fields already sorted, a rejected one or two in front), so this costs about one
+ * comparison per entry where the built-in sort made several calls each. Same order: comparePlans
+ * is a total order on content, and both sorts are stable.
+ */
+function sortPlans(plans: FieldPlan[]): FieldPlan[] {
+  if (plans.length > INSERTION_SORT_LIMIT) return plans.sort(comparePlans);
+  for (let index = 1; index < plans.length; index += 1) {
+    const plan = plans[index] as FieldPlan;
+    let at = index - 1;
+    while (at >= 0 && comparePlans(plans[at] as FieldPlan, plan) > 0) {
+      plans[at + 1] = plans[at] as FieldPlan;
+      at -= 1;
+    }
+    plans[at + 1] = plan;
+  }
+  return plans;
+}
+
+// Past this many entries the built-in sort's O(n log n) wins.
+const INSERTION_SORT_LIMIT = 64;
+
+/** Stable sort by field name in code-unit order; by insertion for the usual dozen or so proposals. */
+function sortByField(proposals: ProposedValue[]): void {
+  if (proposals.length > INSERTION_SORT_LIMIT) {
+    proposals.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    return;
+  }
+  for (let index = 1; index < proposals.length; index += 1) {
+    const proposal = proposals[index] as ProposedValue;
+    let at = index - 1;
+    while (at >= 0 && (proposals[at] as ProposedValue).field > proposal.field) {
+      proposals[at + 1] = proposals[at] as ProposedValue;
+      at -= 1;
+    }
+    proposals[at + 1] = proposal;
+  }
+}
+
+/** {@link planField} for a field with one proposal, the common case: no ranking, no array. */
+function planSingle(proposal: ProposedValue, policy: FieldPolicy, current: CurrentFieldState | undefined, plans: FieldPlan[]): void {
+  const before = current?.value ?? null;
+  plans.push(policy.policy === 'never' ? skip(proposal, before, 'policy', 'the field\'s policy is "never"') : planWinner(proposal, policy, current, before));
 }
 
 function planField(proposals: readonly ProposedValue[], policy: FieldPolicy, current: CurrentFieldState | undefined, plans: FieldPlan[]): void {
@@ -90,7 +147,7 @@ function planWinner(proposal: ProposedValue, policy: FieldPolicy, current: Curre
   if (current?.source !== undefined && sourceRank(current.source, policy.precedence) > sourceRank(proposal.source, policy.precedence)) {
     return skip(proposal, before, 'precedence', `the current value came from "${current.source}", which ranks higher`);
   }
-  if (fieldValuesEqual(before, proposal.value)) return skip(proposal, before, 'no_change', 'the CRM already holds this value');
+  if (current?.unread !== true && fieldValuesEqual(before, proposal.value)) return skip(proposal, before, 'no_change', 'the CRM already holds this value');
   const confidence = comparableConfidence(proposal.confidence);
   switch (policy.policy) {
     case 'overwrite':

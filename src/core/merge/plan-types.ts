@@ -61,11 +61,21 @@ export interface CurrentFieldState {
   readonly appliedAt?: string;
   readonly confidence?: number;
   readonly source?: string;
+  /** The record was not read: `value` is what leadsync last wrote (null: never wrote it), not the CRM's value. */
+  readonly unread?: true;
 }
 
 export interface CurrentRecord {
   readonly id?: string;
   readonly fields: Readonly<Record<string, CurrentFieldState>>;
+  /**
+   * The CRM was not read (`destination.readBeforeWrite: when_needed` and no
+   * field of the plan needed it): `fields` hold leadsync's own field state —
+   * what it last wrote — not the CRM's values, and the record may not exist.
+   * The planner then never skips a value as `no_change`, since the CRM may
+   * hold something else. (Default: the CRM was read)
+   */
+  readonly unread?: true;
 }
 
 /** Plan entry kinds, in the order entries of one field are listed. */

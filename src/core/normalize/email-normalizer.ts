@@ -1,6 +1,7 @@
 import freeMailList from 'email-providers/all.json' with { type: 'json' };
 import { parse } from 'tldts';
 import { PSL_OPTIONS, registrableDomain } from './domain-normalizer.js';
+import { ResultCache } from './result-cache.js';
 import { notNormalized, type EmailValue, type NormalizeResult, type NormalizerOverrides } from './normalizer-types.js';
 
 /**
@@ -52,6 +53,15 @@ const DISPLAY_NAME = /<([^<>]*)>\s*$/;
 // tldts reads the host as a host name, not a URL: faster, and "a@b/c" is not stretched into a valid host.
 const HOST_OPTIONS = { ...PSL_OPTIONS, extractHostname: false } as const;
 
+/** What the part after the "@" gives, whatever the part before it. */
+interface HostFacts {
+  readonly domain: string | null;
+  readonly freeMail: boolean;
+}
+
+// Longer hosts are not remembered, so the memo's memory stays bounded.
+const REMEMBERED_HOST_LENGTH = 253;
+
 function localPartValid(local: string): boolean {
   return local.length > 0 && local.length <= 64 && LOCAL_PART.test(local);
 }
@@ -79,6 +89,21 @@ export function createEmailNormalizer(overrides: NormalizerOverrides['email'] = 
     return freeDomains.has(host) || freeDomains.has(domain) || (brand !== null && brands.has(brand));
   };
 
+  // What an address's host gives (its registrable domain, free-mail or not) depends on the host
+  // alone, and hosts repeat far more than addresses do (every lead of an account, gmail.com):
+  // a bounded memo spares the Public Suffix lookup for all but the first address of a host.
+  const hosts = new ResultCache<HostFacts>();
+  const hostFacts = (host: string): HostFacts => {
+    let facts = hosts.get(host);
+    if (facts === undefined) {
+      const parsed = hostValid(host) ? parse(host, HOST_OPTIONS) : undefined;
+      const domain = parsed ? registrableDomain(parsed) : null;
+      facts = { domain, freeMail: domain !== null && isFreeMail(host, domain, parsed?.domainWithoutSuffix ?? null) };
+      if (host.length <= REMEMBERED_HOST_LENGTH) hosts.set(host, facts);
+    }
+    return facts;
+  };
+
   return (value: string): NormalizeResult<EmailValue> => {
     let email = value.trim().toLowerCase();
     const wrapped = email.includes('<') ? DISPLAY_NAME.exec(email) : null;
@@ -90,10 +115,8 @@ export function createEmailNormalizer(overrides: NormalizerOverrides['email'] = 
     if (at < 0 || at !== email.lastIndexOf('@')) return { ok: true, value: { email, valid: false, freeMail: false, domain: null } };
     const local = email.slice(0, at);
     const host = email.slice(at + 1).replace(/\.$/, '');
-    const parsed = hostValid(host) ? parse(host, HOST_OPTIONS) : undefined;
-    const domain = parsed ? registrableDomain(parsed) : null;
+    const { domain, freeMail } = hostFacts(host);
     const valid = domain !== null && email.length <= 254 && localPartValid(local);
-    const freeMail = domain !== null && isFreeMail(host, domain, parsed?.domainWithoutSuffix ?? null);
     return { ok: true, value: { email, valid, freeMail, domain } };
   };
 }

@@ -13,6 +13,7 @@ import {
   type Normalizers,
 } from './normalizer-types.js';
 import { createPhoneNormalizer } from './phone-normalizer.js';
+import { ResultCache } from './result-cache.js';
 import { createTitleNormalizer } from './title-normalizer.js';
 
 /**
@@ -26,10 +27,10 @@ import { createTitleNormalizer } from './title-normalizer.js';
  *   no letters) throw a LeadsyncError with code CONFIG_INVALID.
  */
 export function createNormalizers(overrides: NormalizerOverrides = {}): Normalizers {
-  const title = createTitleNormalizer(overrides.title);
-  const country = createCountryNormalizer(overrides.country);
-  const company = createCompanyNormalizer(overrides.company);
-  const domain = createDomainNormalizer();
+  const title = remembered(createTitleNormalizer(overrides.title));
+  const country = remembered(createCountryNormalizer(overrides.country));
+  const company = remembered(createCompanyNormalizer(overrides.company));
+  const domain = remembered(createDomainNormalizer());
   const email = createEmailNormalizer(overrides.email);
   const phone = createPhoneNormalizer(country);
   const intent = createIntentNormalizer(overrides.intent);
@@ -57,6 +58,34 @@ export function createNormalizers(overrides: NormalizerOverrides = {}): Normaliz
   };
 
   return { title, country, company, domain, email, phone, intent, normalize };
+}
+
+/** Longest input whose result is remembered; longer ones are rare and would make the memo's memory unbounded. */
+export const REMEMBERED_INPUT_LENGTH = 200;
+
+/**
+ * A normalizer with a bounded memo of recent results (ResultCache, at most
+ * 2 x 4096 entries). Used for titles, countries, company names and domains:
+ * values a stream of leads repeats (the same few hundred titles and
+ * countries, the same company and website for every lead of an account),
+ * whose analysis costs 1-10 µs against ~0.1 µs for a hit. Emails (one per
+ * lead) are not memoized, phones have their own memo, intent is cheap.
+ * Results are frozen, so a shared result cannot be changed by one caller for
+ * the next; the memo changes timing only, never a result.
+ */
+function remembered<V>(normalize: (value: string) => NormalizeResult<V>): (value: string) => NormalizeResult<V> {
+  const cache = new ResultCache<NormalizeResult<V>>();
+  return (value: string): NormalizeResult<V> => {
+    if (value.length > REMEMBERED_INPUT_LENGTH) return normalize(value);
+    let result = cache.get(value);
+    if (result === undefined) {
+      result = normalize(value);
+      if (result.ok) Object.freeze(result.value);
+      Object.freeze(result);
+      cache.set(value, result);
+    }
+    return result;
+  };
 }
 
 /** Normalizers with the default tables (NORMALIZATION.md), for the CLI and tests. */

@@ -4,6 +4,7 @@ import type { ProposalInput } from '../merge/plan-types.js';
 import type { FieldPlan, FieldPolicy } from '../merge/plan-types.js';
 import type { NormalizeFn } from '../mapping/lead-mapper.js';
 import type { MappingTable } from '../mapping/mapping-types.js';
+import type { ReadBeforeWrite } from './current-record-need.js';
 
 /** Everything the pure planner needs besides the payload and the current records. */
 export interface PlanContext {
@@ -13,6 +14,8 @@ export interface PlanContext {
   readonly normalize: NormalizeFn;
   /** Policies keyed "object.field", plus the default for fields not listed. */
   readonly policies: { readonly default: FieldPolicy; readonly fields: Readonly<Record<string, FieldPolicy>> };
+  /** The destination's `readBeforeWrite`: whether a record is read only when its plan needs it (see `currentRecordNeed`). (Default: always) */
+  readonly readBeforeWrite?: ReadBeforeWrite;
 }
 
 export interface Rejection {
@@ -63,6 +66,8 @@ export type ObjectPlan =
       readonly fields: readonly FieldPlan[];
       /** Field values to send to the CRM (changes only). Empty means nothing to write. */
       readonly write: Readonly<Record<string, FieldValue>>;
+      /** Planned without reading the CRM record (see `CurrentRecord.unread`): `before` values are leadsync's own, and the record may not exist yet. */
+      readonly unread?: true;
     }
   | { readonly status: 'skipped'; readonly object: string; readonly detail: string }
   | { readonly status: 'rejected'; readonly object: string; readonly leadKey?: string; readonly rejection: Rejection };

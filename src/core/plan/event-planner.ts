@@ -1,5 +1,7 @@
 import type { CrmObjectSchema, FieldValue } from '../crm-schema/crm-schema-types.js';
-import { findField, validateField } from '../crm-schema/field-validator.js';
+import { compileObject } from '../crm-schema/compiled-schema.js';
+import { validateCompiled } from '../crm-schema/field-validator.js';
+import type { ValidateOptions } from '../crm-schema/field-validation-result.js';
 import { payloadHash } from '../hashing/canonical-json.js';
 import { idempotencyKey } from '../hashing/idempotency-key.js';
 import { mapPayload, type MappedObject } from '../mapping/lead-mapper.js';
@@ -41,8 +43,8 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
   if (!schema) {
     return { status: 'rejected', object: mapped.object, rejection: { code: 'CRM_OBJECT_UNKNOWN', message: `the CRM schema has no object "${mapped.object}"` } };
   }
-  const optional = context.mapping.objects.find((o) => o.object === mapped.object)?.optional ?? false;
-  const matchValue = mapped.values.find((value) => value.field === mapped.matchField);
+  const optional = isOptional(context, mapped.object);
+  const matchValue = findValue(mapped);
   if (!matchValue || matchValue.status === 'absent') {
     return optional
       ? { status: 'skipped', object: mapped.object, detail: `no value for the match field "${mapped.matchField}"` }
@@ -51,7 +53,8 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
   if (matchValue.status === 'error') {
     return { status: 'rejected', object: mapped.object, rejection: { code: matchValue.code, message: `match field "${mapped.matchField}": ${matchValue.message}` } };
   }
-  const matchValidation = validateField(findField(schema, mapped.matchField), mapped.matchField, matchValue.value);
+  const fields = compileObject(schema).fields;
+  const matchValidation = validateCompiled(fields.get(mapped.matchField), mapped.matchField, matchValue.value, NO_OPTIONS);
   if (!matchValidation.ok || typeof matchValidation.value !== 'string') {
     return {
       status: 'rejected',
@@ -69,7 +72,7 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
       proposals.push({ field: value.field, rejected: { code: value.code, message: value.message }, value: value.value });
       continue;
     }
-    const validation = validateField(findField(schema, value.field), value.field, value.value, { truncate: value.truncate });
+    const validation = validateCompiled(fields.get(value.field), value.field, value.value, value.truncate ? TRUNCATE : NO_OPTIONS);
     if (!validation.ok) {
       proposals.push({
         field: value.field,
@@ -84,7 +87,8 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
       confidence: value.confidence,
       sourceUpdatedAt,
       source: context.source,
-      reason: value.reason,
+      // A value the CRM takes although the schema does not list it (unrestricted picklist): the audit says so.
+      reason: validation.warning === undefined ? value.reason : `${value.reason}; ${validation.warning}`,
     });
   }
   return {
@@ -94,6 +98,20 @@ function prepareObject(mapped: MappedObject, sourceUpdatedAt: string, context: P
     match: { field: mapped.matchField, value: matchValidation.value },
     proposals,
   };
+}
+
+// Shared option objects: one per field and event was garbage.
+const NO_OPTIONS: ValidateOptions = {};
+const TRUNCATE: ValidateOptions = { truncate: true };
+
+function isOptional(context: PlanContext, object: string): boolean {
+  for (const mapping of context.mapping.objects) if (mapping.object === object) return mapping.optional;
+  return false;
+}
+
+function findValue(mapped: MappedObject): MappedObject['values'][number] | undefined {
+  for (const value of mapped.values) if (value.field === mapped.matchField) return value;
+  return undefined;
 }
 
 /**
@@ -157,6 +175,7 @@ function planObject(prepared: PreparedObject, currents: ReadonlyMap<string, Curr
     recordId: current?.id ?? null,
     fields,
     write,
+    ...(current?.unread === true ? { unread: true as const } : {}),
   };
 }
 
@@ -165,7 +184,7 @@ const objectPolicies = new WeakMap<Readonly<Record<string, FieldPolicy>>, Map<st
 const createRequirements = new WeakMap<CrmObjectSchema, readonly string[]>();
 
 /** The policies of one object's fields, keyed by field name (config keys them "object.field"). */
-function policiesOf(fieldPolicies: Readonly<Record<string, FieldPolicy>>, object: string): Readonly<Record<string, FieldPolicy>> {
+export function policiesOf(fieldPolicies: Readonly<Record<string, FieldPolicy>>, object: string): Readonly<Record<string, FieldPolicy>> {
   let byObject = objectPolicies.get(fieldPolicies);
   if (byObject === undefined) {
     byObject = new Map();
@@ -183,7 +202,7 @@ function policiesOf(fieldPolicies: Readonly<Record<string, FieldPolicy>>, object
 }
 
 /** Fields a create must carry: required and writable. */
-function requiredOnCreate(schema: CrmObjectSchema): readonly string[] {
+export function requiredOnCreate(schema: CrmObjectSchema): readonly string[] {
   let names = createRequirements.get(schema);
   if (names === undefined) {
     names = Object.values(schema.fields)
@@ -195,10 +214,19 @@ function requiredOnCreate(schema: CrmObjectSchema): readonly string[] {
 }
 
 function eventOutcome(objects: readonly ObjectPlan[]): EventPlan['outcome'] {
-  const planned = objects.filter((object) => object.status === 'planned');
-  const rejectedObjects = objects.some((object) => object.status === 'rejected');
-  if (planned.length === 0) return rejectedObjects ? 'rejected' : 'no_change';
-  const rejectedFields = planned.some((object) => object.fields.some((field) => field.kind === 'rejected'));
+  // Loops rather than filter/some: this runs for every event.
+  let planned = false;
+  let rejectedObjects = false;
+  let rejectedFields = false;
+  let writes = false;
+  for (const object of objects) {
+    if (object.status === 'rejected') rejectedObjects = true;
+    if (object.status !== 'planned') continue;
+    planned = true;
+    for (const field of object.fields) if (field.kind === 'rejected') rejectedFields = true;
+    if (Object.keys(object.write).length > 0) writes = true;
+  }
+  if (!planned) return rejectedObjects ? 'rejected' : 'no_change';
   if (rejectedObjects || rejectedFields) return 'partial';
-  return planned.some((object) => Object.keys(object.write).length > 0) ? 'write' : 'no_change';
+  return writes ? 'write' : 'no_change';
 }

@@ -18,14 +18,14 @@ function reference(row: AuditRecordBody): string {
   const body: Record<string, unknown> = {};
   for (const key of BODY_KEYS) body[key] = row[key];
   body['actor'] = { kind: row.actor.kind, name: row.actor.name };
-  body['changes'] = row.changes.map((change) => ({ field: change.field, before: change.before, after: change.after, confidence: change.confidence, reason: change.reason }));
+  body['changes'] = row.changes.map((change) => ({ field: change.field, before: change.before, after: change.after, confidence: change.confidence, reason: change.reason, beforeRead: change.beforeRead }));
   return sha256Hex(row.prevHash + canonicalJson(body));
 }
 
 const maybe = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null | undefined> => fc.oneof(arbitrary, fc.constant(null), fc.constant(undefined));
 const text = fc.string({ unit: 'binary' });
 const value = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), fc.constant(undefined));
-const change = fc.record({ field: maybe(text), before: value, after: value, confidence: maybe(fc.double({ min: 0, max: 1, noNaN: true })), reason: maybe(text) });
+const change = fc.record({ field: maybe(text), before: value, after: value, confidence: maybe(fc.double({ min: 0, max: 1, noNaN: true })), reason: maybe(text), beforeRead: fc.constantFrom(false, undefined) });
 const row = fc.record({
   id: maybe(text), time: maybe(text), leadKey: maybe(text), source: maybe(text), eventId: maybe(text), idempotencyKey: maybe(text),
   payloadHash: maybe(text), mappingVersion: maybe(text), schemaVersion: maybe(text), object: maybe(text),
