@@ -110,7 +110,8 @@ function vary(payload: unknown, index: number): unknown {
   return value;
 }
 
-export async function runCoreBenchmark(events = 50_000): Promise<CoreBenchResult> {
+/** The benchmark's inputs and its per-event loop, apart from timing (profiling scripts use them too). */
+export async function coreBenchmarkWorkload(events: number): Promise<{ inputs: readonly { context: PlanContext; payload: unknown }[]; run: (slice: readonly { context: PlanContext; payload: unknown }[]) => Record<string, number> }> {
   const config = await loadConfig('examples/leadsync.yaml', { env: {} });
   const fixtures: { context: PlanContext; payload: unknown }[] = [];
   for (const source of readdirSync('test/fixtures')) {
@@ -127,7 +128,7 @@ export async function runCoreBenchmark(events = 50_000): Promise<CoreBenchResult
   });
   const current: CurrentRecord = { id: '1', fields: { firstname: { value: 'Someone', appliedAt: '2026-11-01T00:00:00.000Z', confidence: 0.9, source: 'webform' }, lifecyclestage: { value: 'lead' } } };
 
-  const run = (slice: typeof inputs): Record<string, number> => {
+  const run = (slice: readonly { context: PlanContext; payload: unknown }[]): Record<string, number> => {
     const outcomes: Record<string, number> = {};
     slice.forEach(({ context, payload }, index) => {
       const prepared = prepareEvent(payload, context);
@@ -139,6 +140,11 @@ export async function runCoreBenchmark(events = 50_000): Promise<CoreBenchResult
     });
     return outcomes;
   };
+  return { inputs, run };
+}
+
+export async function runCoreBenchmark(events = 50_000): Promise<CoreBenchResult> {
+  const { inputs, run } = await coreBenchmarkWorkload(events);
   run(inputs.slice(0, 2_000)); // warm-up: JIT and lazy tables
   const cpuStarted = process.cpuUsage();
   const started = process.hrtime.bigint();

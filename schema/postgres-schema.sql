@@ -31,15 +31,19 @@ CREATE FUNCTION leadsync.stats_count_audit_rows() RETURNS trigger
     LANGUAGE plpgsql
     AS $_$
 BEGIN
-  WITH counted AS (
+  WITH rows AS (
     SELECT floor(extract(epoch FROM a.time::timestamptz) / 60)::bigint AS minute,
            coalesce(a.source, '(operator)') AS source,
-           coalesce(e.lane, 'none') AS lane,
-           a.outcome AS metric,
-           count(*) AS n
+           -- The CASE guards the cast: an event id that is not one of ours has no lane.
+           CASE WHEN a.event_id ~ '^[1-9][0-9]{0,17}$' THEN a.event_id::bigint END AS event_id,
+           a.outcome AS metric
     FROM new_audit_rows a
-    -- The CASE guards the cast: an event id that is not one of ours counts as 'none'.
-    LEFT JOIN events e ON e.id = CASE WHEN a.event_id ~ '^[1-9][0-9]{0,17}$' THEN a.event_id::bigint END
+  ), lanes AS (
+    SELECT e.id, e.lane FROM events e
+    WHERE e.id = ANY (ARRAY(SELECT DISTINCT event_id FROM rows WHERE event_id IS NOT NULL))
+  ), counted AS (
+    SELECT r.minute, r.source, coalesce(l.lane, 'none') AS lane, r.metric, count(*) AS n
+    FROM rows r LEFT JOIN lanes l ON l.id = r.event_id
     GROUP BY 1, 2, 3, 4
   ), minutes AS (
     INSERT INTO stats_minutes (minute, source, lane, metric, n)

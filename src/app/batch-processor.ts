@@ -95,7 +95,9 @@ async function prepareJob(job: Job, event: StoredEvent | undefined, workerId: st
 }
 
 function recordsOf(item: PreparedJob): string[] {
-  return item.prepared.objects.flatMap((object) => (object.status === 'ready' ? [object.leadKey] : []));
+  const records: string[] = [];
+  for (const object of item.prepared.objects) if (object.status === 'ready') records.push(object.leadKey);
+  return records;
 }
 
 /** Records named by more than one of the items. */

@@ -39,6 +39,8 @@ export class BatchRecordView {
   private states: Record<string, FieldStateEntry>;
   /** What the view shows the next plan; null while the record does not exist and no job created it. */
   private view: CurrentRecord | null;
+  /** An applied plan changed the record since `view` was worked out: worked out again when a later plan asks (most records have no later plan). */
+  private viewStale = false;
   /** Field values to send, merged in job order (a later job's value for a field wins). */
   readonly write: Record<string, FieldValue> = {};
   /** The job whose plan creates the record. */
@@ -75,6 +77,15 @@ export class BatchRecordView {
 
   /** The record as the next plan must see it. */
   current(): CurrentRecord | null {
+    if (this.viewStale) {
+      this.viewStale = false;
+      if (this.isUnread) this.view = unreadRecord(this.states);
+      else {
+        const fields = currentRecord(this.recordId ?? '', this.properties, this.states).fields;
+        // A record this batch creates has no id yet; plans against it carry recordId null and get the id from the write result.
+        this.view = this.recordId === null ? { fields } : { id: this.recordId, fields };
+      }
+    }
     return this.view;
   }
 
@@ -90,7 +101,7 @@ export class BatchRecordView {
    */
   apply(jobId: string, plan: PlannedObject, fieldState: readonly FieldStateUpdate[]): void {
     const writes = Object.keys(plan.write).length > 0;
-    const creates = this.view === null;
+    const creates = this.view === null && !this.viewStale;
     if (writes || creates || this.dependents.length > 0) this.dependents.push(jobId);
     if (!writes && !creates) return;
     if (this.isUnread && this.creator === null) this.creator = jobId;
@@ -107,13 +118,7 @@ export class BatchRecordView {
     for (const entry of fieldState) {
       setOwn(this.states, entry.field, { value: entry.value, appliedAt: entry.appliedAt, confidence: entry.confidence, source: entry.source });
     }
-    if (this.isUnread) {
-      this.view = unreadRecord(this.states);
-      return;
-    }
-    const fields = currentRecord(this.recordId ?? '', this.properties, this.states).fields;
-    // A record this batch creates has no id yet; plans against it carry recordId null and get the id from the write result.
-    this.view = this.recordId === null ? { fields } : { id: this.recordId, fields };
+    this.viewStale = true;
   }
 
   /** Records the id the CRM gave the record. */

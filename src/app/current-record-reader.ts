@@ -48,13 +48,23 @@ export async function readCurrentRecords(
 /** One CRM record as the merge planner sees it: field values, with our provenance where the CRM still holds what we wrote. */
 export function currentRecord(recordId: string, properties: Readonly<Record<string, unknown>>, states: Readonly<Record<string, FieldStateEntry>>): CurrentRecord {
   const fields: Record<string, CurrentFieldState> = {};
-  for (const [field, value] of Object.entries(properties)) {
-    const state = states[field];
+  for (const field of Object.keys(properties)) {
+    const value = properties[field];
+    const state = Object.hasOwn(states, field) ? states[field] : undefined;
     // Our provenance counts only while the CRM still holds the value we wrote; a person's later edit has none.
-    const ours = state !== undefined && JSON.stringify(state.value) === JSON.stringify(value);
-    fields[field] = ours ? { value: state.value, appliedAt: state.appliedAt, confidence: state.confidence, source: state.source } : { value: value as CurrentFieldState['value'] };
+    const ours = state !== undefined && sameJson(state.value, value);
+    const entry: CurrentFieldState = ours ? { value: state.value, appliedAt: state.appliedAt, confidence: state.confidence, source: state.source } : { value: value as CurrentFieldState['value'] };
+    // Field names are data: "__proto__" must become an own property, not the prototype.
+    if (field === '__proto__') Object.defineProperty(fields, field, { value: entry, enumerable: true, writable: true, configurable: true });
+    else fields[field] = entry;
   }
   return { id: recordId, fields };
+}
+
+/** Whether two values have the same JSON text. A string or boolean has it exactly when the other value is the same string or boolean. */
+function sameJson(ours: unknown, theirs: unknown): boolean {
+  if (typeof ours === 'string' || typeof ours === 'boolean') return ours === theirs;
+  return JSON.stringify(ours) === JSON.stringify(theirs);
 }
 
 /**

@@ -192,8 +192,18 @@ const rateLimitConfig = z
     requests: z.number().int().positive().optional().describe('Calls the CRM allows per interval, counted over a rolling window. (Default: the vendor\'s: HubSpot 100 per 10 s, 190 on professional and enterprise, 250 with the API limit increase; Salesforce 100000 per 24 h; sandbox: no limit)'),
     intervalMs: z.number().int().positive().optional().describe('The window of `requests`, in ms. (Default: HubSpot 10000; Salesforce 86400000)'),
     realtimeReserve: z.number().min(0).max(0.9).default(0.2).describe('Share of the token bucket the batch lane may never take, so a backfill cannot delay the realtime lane. (Default: 0.2)'),
-    burst: z.number().gt(0).max(0.5).default(0.05).describe('Share of `requests` that may go out back to back; the rest is paced evenly. (Default: 0.05)'),
-    headroom: z.number().min(0).max(0.5).default(0.02).describe('Share of `requests` left unused, a margin for clocks and other clients. (Default: 0.02)'),
+    burst: z
+      .number()
+      .gt(0)
+      .max(0.5)
+      .default(0.02)
+      .describe('Share of `requests` the bucket holds: how many calls may go out back to back (at least 2 with a realtime reserve). A rolling window can see a full bucket plus one interval of refill, so the steady rate is requests × (1 − burst − headroom) per interval: a smaller burst paces faster. (Default: 0.02 — HubSpot professional: 3 at once, then 18.3 calls/s)'),
+    headroom: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.02)
+      .describe('Share of `requests` left unused in every rolling window: the margin for the CRM counting calls when they arrive rather than when the governor lets them go (network delay that varies, a new TLS connection, a busy event loop), clocks of processes that share the bucket, and calls the governor does not see (HubSpot schema refreshes, other clients of the same app). HubSpot professional: 3.8 calls per 10 s, about 0.26 s of arrival delay that varies (docs/config.md). (Default: 0.02)'),
     maxWaitMs: z.number().int().positive().max(60_000).default(10_000).describe('Longest a CRM call waits for a token; beyond it (a pause, a long Retry-After) the job is rescheduled. (Default: 10000)'),
   })
   .describe('The rate-limit governor: a token bucket per destination shared by both lanes and every worker process (docs/config.md).');

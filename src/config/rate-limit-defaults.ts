@@ -48,7 +48,7 @@ export function rateLimitPolicyFor(destination: DestinationConfig): (RateLimitPo
     requests: configured?.requests ?? requests ?? 100,
     intervalMs: configured?.intervalMs ?? intervalMs ?? 10_000,
     realtimeReserve: configured?.realtimeReserve ?? 0.2,
-    burst: configured?.burst ?? 0.05,
+    burst: configured?.burst ?? 0.02,
     headroom: configured?.headroom ?? 0.02,
     maxWaitMs: configured?.maxWaitMs ?? 10_000,
   };

@@ -1,5 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
 import { openSqliteStorage } from '../adapters/sqlite/sqlite-storage.js';
+import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import type { FromIngestWriter, IngestWriterThreadData, ToIngestWriter } from './ingest-writer.js';
 import { serializeError } from './worker-thread-protocol.js';
 
@@ -17,6 +19,8 @@ try {
   // Migrated by the service before this thread starts; ingest needs little page cache.
   const storage = openSqliteStorage({ file: data.file, synchronous: data.synchronous, cacheSizeKiB: 8192 });
   if (!data.autoCheckpoint) storage.database.pragma('wal_autocheckpoint = 0');
+  // Beside the worker thread: a commit that meets its write lock raises the gate, and the worker lets it go next.
+  if (data.writeTurn) useWriteTurn(storage.database, new SqliteWriteTurn(data.writeTurn));
   // Batches commit one after another, in the order they came; `stop` waits for the ones before it.
   let previous: Promise<void> = Promise.resolve();
   port.on('message', (message: ToIngestWriter) => {

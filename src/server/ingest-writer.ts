@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SynchronousMode } from '../adapters/sqlite/sqlite-storage.js';
+import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import type { AcceptResult, IngestStore, NewEvent } from '../ports/ingest-store.js';
 import type { Logger } from './logger.js';
 import { threadEntry } from './worker-thread-host.js';
@@ -11,6 +12,11 @@ export interface IngestWriterThreadData {
   readonly synchronous: SynchronousMode;
   /** Whether its connection checkpoints the WAL inside its commits (false while a checkpoint thread runs). */
   readonly autoCheckpoint: boolean;
+  /**
+   * The write-turn gate shared with the worker thread (sqlite-write-turn.ts): raised while a commit waits for the
+   * write lock, so the worker lets it have the lock next. Absent: no gate (no worker thread beside it).
+   */
+  readonly writeTurn?: SharedArrayBuffer;
 }
 
 /** Messages to the ingest writer thread. */
@@ -49,7 +55,9 @@ interface Waiting {
  * lost) and is started again by the next batch.
  */
 export async function startIngestWriter(options: IngestWriterOptions): Promise<IngestWriter> {
-  const data: IngestWriterThreadData = { file: options.file, synchronous: options.synchronous, autoCheckpoint: options.autoCheckpoint };
+  const data: IngestWriterThreadData = { file: options.file, synchronous: options.synchronous, autoCheckpoint: options.autoCheckpoint, ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }) };
+  // A thread that ends while its commit waits leaves the gate raised: lowered here, so the worker does not hold back for nothing.
+  const turn = options.writeTurn === undefined ? undefined : new SqliteWriteTurn(options.writeTurn);
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let stopping = false;
@@ -85,6 +93,7 @@ export async function startIngestWriter(options: IngestWriterOptions): Promise<I
         if (!ready) reject(error);
       });
       worker.on('exit', (code) => {
+        turn?.lower();
         if (running === worker) {
           running = undefined;
           current = undefined;

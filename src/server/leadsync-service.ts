@@ -14,6 +14,8 @@ import { startMetricsServer } from './metrics-route.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServiceMetrics } from './service-metrics.js';
 import { systemScheduler } from './system-scheduler.js';
+import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
+import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import { startIngestWriter, type IngestWriter } from './ingest-writer.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { startWorkerThread } from './worker-thread-host.js';
@@ -93,12 +95,14 @@ async function checkpointOffTheHttpThread(runtime: Runtime, config: LoadedConfig
  * event loop never runs a commit, its fsync or a wait for the worker's write lock. If that thread cannot start,
  * the HTTP thread commits them itself, still without sleeping on a busy lock (sqlite-nonblocking-write.ts).
  */
-async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger, checkpointed: boolean): Promise<IngestWriter | undefined> {
+async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger, checkpointed: boolean, writeTurn: SqliteWriteTurn | undefined): Promise<IngestWriter | undefined> {
   if (runtime.backend.kind !== 'sqlite' || options.http === false || runtime.storage.location === ':memory:') return undefined;
   try {
-    return await startIngestWriter({ file: runtime.storage.location, synchronous: config.document.storage.synchronous, autoCheckpoint: !checkpointed, logger });
+    return await startIngestWriter({ file: runtime.storage.location, synchronous: config.document.storage.synchronous, autoCheckpoint: !checkpointed, logger, ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }) });
   } catch (error) {
     logger.warn({ err: error }, 'ingest writer thread did not start; the HTTP thread commits ingest batches itself');
+    // The HTTP thread's commits then take the write turn from the worker thread instead.
+    if (writeTurn) useWriteTurn(runtime.backend.storage.database, writeTurn);
     return undefined;
   }
 }
@@ -116,7 +120,11 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
   const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
   let ready = false;
   const walCheckpointer = await checkpointOffTheHttpThread(runtime, config, options, logger);
-  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpointer !== undefined);
+  const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
+  // Ingest commits and the worker thread's write transactions share one write lock: with both in this process, a
+  // waiting ingest commit gets it next (docs/decisions/0020-write-turn-handoff.md).
+  const writeTurn = inThread && options.http !== false && runtime.backend.kind === 'sqlite' ? SqliteWriteTurn.create() : undefined;
+  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpointer !== undefined, writeTurn);
   const app = buildHttpApp({
     runtime,
     ...(ingestWriter === undefined ? {} : { ingest: ingestWriter }),
@@ -128,11 +136,11 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
   const url = options.http === false ? '' : await app.listen({ port: options.port ?? config.document.service.port, host: options.host ?? config.document.service.host });
   const metricsServer = options.metricsPort === undefined ? undefined : await startMetricsServer(metrics, { host: options.host ?? config.document.service.host, port: options.metricsPort });
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
   const workerThread = inThread
     ? await startWorkerThread({
         config,
         logger,
+        ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }),
         onDeadLetter: (notice) => alerts.notify(notice),
         loop: {
           workerId,

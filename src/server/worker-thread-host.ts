@@ -14,6 +14,8 @@ export interface WorkerThreadOptions {
   readonly onDeadLetter: (notice: DeadLetterNotice) => void;
   /** How long `stop()` waits for in-flight jobs before ending the thread; its claims then expire and are reclaimed. (Default: 60000 ms) */
   readonly stopTimeoutMs?: number;
+  /** The write-turn gate shared with the ingest writer thread (sqlite-write-turn.ts); none by default. */
+  readonly writeTurn?: SharedArrayBuffer;
   /** First wait before restarting a thread that ended unexpectedly; doubles up to 30 s. (Default: 1000 ms) */
   readonly restartDelayMs?: number;
 }
@@ -52,7 +54,7 @@ export function threadEntry(name: string): { entry: URL | string; eval: boolean 
  */
 export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerThreadHandle> {
   const stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
-  let data: WorkerThreadData = { config: options.config, loop: options.loop };
+  let data: WorkerThreadData = { config: options.config, loop: options.loop, ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }) };
   let current: Worker | undefined;
   let stopping = false;
   let restartDelay = options.restartDelayMs ?? 1000;

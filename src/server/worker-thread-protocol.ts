@@ -6,6 +6,11 @@ import type { LoadedConfig } from '../config/config-loader.js';
 export interface WorkerThreadData {
   readonly config: LoadedConfig;
   readonly loop: Omit<WorkerLoopOptions, 'onError' | 'onOutcome'>;
+  /**
+   * The write-turn gate shared with the ingest writer thread (sqlite-write-turn.ts): the worker holds back
+   * before each write transaction while an ingest commit waits for the lock. Absent: no gate.
+   */
+  readonly writeTurn?: SharedArrayBuffer;
 }
 
 /** An error as it crosses the thread boundary. */

@@ -1,8 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import { timedCrmDestination } from '../app/timed-crm-destination.js';
 import { startWorkerLoop } from '../app/worker-loop.js';
 import { openRuntime } from './runtime.js';
 import { createServiceMetrics } from './service-metrics.js';
+import { gateCrm, gateStorage, holdingForIngest } from './write-turn-gated-ports.js';
 import { provideWorkerThreadMetrics, workerThreadMetrics } from './worker-thread-metrics.js';
 import { serializeError, type FromWorkerThread, type ToWorkerThread, type WorkerThreadData } from './worker-thread-protocol.js';
 
@@ -23,7 +25,17 @@ try {
   // storage gauges); the service merges it into /metrics by asking with a `metrics` message.
   const metrics = createServiceMetrics({ crm: runtime.crm, defaultMetrics: false });
   provideWorkerThreadMetrics(() => metrics.snapshot());
-  const loop = startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
+  // With the ingest writer thread beside it (`leadsync serve`), the worker lets an ingest commit that waits for the
+  // write lock have it next: each storage and CRM call holds back while the gate is raised (sqlite-write-turn.ts).
+  const gate = data.writeTurn === undefined ? undefined : holdingForIngest(new SqliteWriteTurn(data.writeTurn));
+  const timedCrm = timedCrmDestination(runtime.crm, metrics, () => performance.now());
+  const timedBatchCrm = timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now());
+  const governed = { governed: runtime.governor !== undefined };
+  // Gated outside the timing: CRM latency metrics do not count a wait for the write turn.
+  const deps = gate
+    ? { ...runtime.processorDeps, storage: gateStorage(runtime.processorDeps.storage, gate), crm: gateCrm(timedCrm, gate, governed), batchCrm: gateCrm(timedBatchCrm, gate, governed) }
+    : { ...runtime.processorDeps, crm: timedCrm, batchCrm: timedBatchCrm };
+  const loop = startWorkerLoop(deps, {
     ...data.loop,
     metrics,
     onError: (error) => send({ type: 'error', error: serializeError(error) }),

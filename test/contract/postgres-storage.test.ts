@@ -165,6 +165,21 @@ describe('PostgreSQL storage', () => {
       expect(await storage.audit.verify()).toMatchObject({ ok: true, rows: 80 });
     });
 
+    it('stores audit changes with a lone surrogate, and text that looks like an escape, and reads them back as written', async () => {
+      // PostgreSQL's JSON parser refuses a lone surrogate escape, which the json column takes;
+      // such rows are sent as column arrays instead of one JSON parameter.
+      const storage = await tempStorage();
+      const lone = auditDraft({ changes: [{ field: 'jobtitle', before: null, after: 'VP \ud800 Sales', confidence: 1, reason: 'r' }] });
+      const escapedLooking = auditDraft({ changes: [{ field: 'jobtitle', before: null, after: 'C:\\ud800\\u0000', confidence: 1, reason: 'r' }] });
+      await storage.audit.append([auditDraft(), lone]);
+      await storage.audit.append([escapedLooking]);
+      expect((await storage.audit.history('webform:lead-1')).map((record) => record.changes[0]?.after)).toEqual(['VP Sales', 'VP \ud800 Sales', 'C:\\ud800\\u0000']);
+      expect(await storage.audit.verify()).toMatchObject({ ok: true, rows: 3 });
+      const state = { leadKey: 'webform:lead-1', object: 'contact', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 1, source: 'webform' };
+      await storage.outcomes.settle({ audit: [], fieldState: [{ ...state, field: 'path', value: 'C:\\ud800\\u0000' }, { ...state, field: 'plain', value: 'x' }] });
+      expect(await storage.fieldState.read('webform:lead-1', 'contact')).toMatchObject({ path: { value: 'C:\\ud800\\u0000' }, plain: { value: 'x' } });
+    });
+
     it('refuses TRUNCATE of the audit log', async () => {
       const storage = await tempStorage();
       await storage.audit.append([auditDraft()]);

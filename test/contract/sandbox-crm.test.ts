@@ -137,6 +137,39 @@ describe('sandbox CRM', () => {
       expect(await byTitle.read('contact', [{ idField: 'jobtitle', id: 'CTO' }])).toMatchObject([{ ok: true, found: true, recordId: '1' }]);
     });
 
+    it('refuses to read a record its unique value points at when the record row is missing, rather than calling it absent', async () => {
+      const { crm, db } = makeSandbox();
+      await crm.upsert('contact', [{ idField: 'email', id: 'ada@example.com', properties: {} }]);
+      // Damage the CRM's tables: the unique value stays, the record goes.
+      db.pragma('foreign_keys = OFF');
+      db.prepare('DELETE FROM crm_records').run();
+      await expect(crm.read('contact', [{ idField: 'email', id: 'ada@example.com' }])).rejects.toThrow(/missing record/);
+    });
+
+    it('reads a batch of keys with one snapshot: found, absent and refused keys answered in order', async () => {
+      const { crm } = makeSandbox();
+      await crm.upsert('contact', [
+        { idField: 'email', id: 'ada@example.com', properties: { firstname: 'Ada' } },
+        { idField: 'email', id: 'bob@example.com', properties: { firstname: 'Bob' } },
+      ]);
+      const results = await crm.read('contact', [
+        { idField: 'email', id: 'bob@example.com' },
+        { idField: 'email', id: 'nobody@example.com' },
+        { idField: 'firstname', id: 'Ada' },
+        { idField: 'email', id: 'ada@example.com' },
+      ]);
+      expect(results).toMatchObject([
+        { ok: true, found: true, properties: { email: 'bob@example.com', firstname: 'Bob' } },
+        { ok: true, found: false },
+        { ok: false, code: 'CRM_REJECTED' },
+        { ok: true, found: true, properties: { email: 'ada@example.com', firstname: 'Ada' } },
+      ]);
+      const [bob, , , ada] = results;
+      if (bob?.ok !== true || !bob.found || ada?.ok !== true || !ada.found) throw new Error('expected both records');
+      expect(Object.keys(bob.properties)).toEqual(['email', 'firstname']);
+      expect(bob.recordId).not.toBe(ada.recordId);
+    });
+
     it('clearFaults drops pending faults', async () => {
       const { crm } = makeSandbox();
       crm.injectFault({ kind: 'transient', times: 5 });

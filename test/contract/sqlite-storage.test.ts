@@ -150,7 +150,8 @@ describe('SQLite storage', () => {
       await v2.ingest.acceptMany([newEvent({ leadId: 'lead-1' }), newEvent({ leadId: 'lead-2', lane: 'batch' }), newEvent({ leadId: 'lead-3', lane: 'batch' })]);
       // Back to version 2: undo migration 3 and the later ones (their objects, then their records).
       v2.database.exec(
-        'DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TRIGGER job_counts_move; DROP TABLE job_counts;' +
+        // Migration 8 already dropped two of migration 3's triggers.
+        'DROP TRIGGER IF EXISTS job_counts_insert; DROP TRIGGER IF EXISTS job_counts_delete; DROP TRIGGER job_counts_move; DROP TABLE job_counts;' +
           ' DROP TABLE stats_minutes; DROP TABLE stats_hours; DROP TABLE api_tokens; DROP TABLE rate_limit_buckets;' +
           ' DELETE FROM schema_migrations WHERE version >= 3;',
       );
@@ -259,6 +260,75 @@ describe('SQLite storage', () => {
         .prepare("SELECT minute / 60 AS hour, source, lane, metric, sum(n) AS n FROM stats_minutes WHERE metric <> 'received' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
         .all();
       expect(storage.database.prepare("SELECT hour, source, lane, metric, n FROM stats_hours WHERE metric <> 'received' ORDER BY 1, 2, 3, 4").all()).toEqual(hoursFromRows);
+    });
+
+    it('keeps job_counts equal to a count of the jobs through ingest batches, claims, settles, lost claims, retries, replays and rollbacks', async () => {
+      const storage = tempDatabase();
+      const clock = new ManualClock();
+      const fromRows = (): unknown =>
+        storage.database.prepare("SELECT lanes.lane, (SELECT count(*) FROM jobs WHERE jobs.lane = lanes.lane) AS n FROM (SELECT 'realtime' AS lane UNION ALL SELECT 'batch') AS lanes ORDER BY 1").all();
+      const counted = (): unknown => storage.database.prepare('SELECT lane, n FROM job_counts ORDER BY 1').all();
+      const expectCountsMatchRows = async (depth: { realtime: number; batch: number }): Promise<void> => {
+        expect(counted()).toEqual(fromRows());
+        expect(await storage.jobs.depth()).toEqual(depth);
+      };
+      // Both lanes, a duplicate and a conflict (no job), and three jobs of one lead.
+      await storage.ingest.acceptMany([
+        newEvent({ leadId: 'a' }), newEvent({ leadId: 'a' }), newEvent({ leadId: 'a', payload: { other: true } }),
+        newEvent({ leadId: 'b', lane: 'batch' }), newEvent({ leadId: 'c', lane: 'batch' }),
+        newEvent({ leadId: 'c', lane: 'batch', updatedAt: '2026-01-02T00:00:00.000Z' }), newEvent({ leadId: 'c', lane: 'batch', updatedAt: '2026-01-03T00:00:00.000Z' }),
+      ]);
+      await expectCountsMatchRows({ realtime: 1, batch: 4 });
+      const batch = await storage.jobs.claim({ lane: 'batch', limit: 10, consecutivePerLead: 10, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+      expect(batch.map((job) => job.leadKey)).toEqual(['webform:b', 'webform:c', 'webform:c', 'webform:c']);
+      const [b, c1, c2, c3] = batch;
+      if (!b || !c1 || !c2 || !c3) throw new Error('expected four jobs');
+      // Settled: b, c1, c2 (the same job twice: settled once); lost: c3 under another worker.
+      const results = await storage.outcomes.settleMany([
+        { job: { id: b.id, workerId: 'w' }, audit: [auditDraft({ eventId: b.eventId })] },
+        { job: { id: c1.id, workerId: 'w' }, audit: [auditDraft({ eventId: c1.eventId })] },
+        { job: { id: c1.id, workerId: 'w' }, audit: [auditDraft({ eventId: c1.eventId })] },
+        { job: { id: c3.id, workerId: 'other' }, audit: [auditDraft({ eventId: c3.eventId })] },
+        { job: { id: c2.id, workerId: 'w' }, audit: [auditDraft({ eventId: c2.eventId })] },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['settled', 'settled', 'lost_claim', 'lost_claim', 'settled']);
+      await expectCountsMatchRows({ realtime: 1, batch: 1 });
+      // The lead's last job is its head now, and still held by the claim.
+      expect(storage.database.prepare('SELECT id, head, claimed_by FROM jobs WHERE lane = ?').all('batch')).toEqual([{ id: Number(c3.id), head: 1, claimed_by: 'w' }]);
+      // A settle that fails rolls its deletes and counts back.
+      storage.database.exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+      await expect(storage.outcomes.settleMany([{ job: { id: c3.id, workerId: 'w' }, audit: [auditDraft()] }])).rejects.toThrow('injected failure');
+      storage.database.exec('DROP TRIGGER fail_audit');
+      await expectCountsMatchRows({ realtime: 1, batch: 1 });
+      // Dead-lettered, then replayed: the replay enqueues through the queue without a tally.
+      const [realtime] = await storage.jobs.claim({ lane: 'realtime', limit: 1, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+      if (!realtime) throw new Error('expected the realtime job');
+      expect((await storage.jobs.retry(realtime.id, { workerId: 'w', runAt: clock.now(), error: 'e' })).status).toBe('scheduled');
+      const [again] = await storage.jobs.claim({ lane: 'realtime', limit: 1, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+      const dead = await storage.outcomes.settle({
+        job: { id: again?.id ?? '', workerId: 'w' },
+        audit: [auditDraft({ eventId: realtime.eventId, outcome: 'dead_lettered', errorCode: 'CRM_UNAVAILABLE' })],
+        deadLetter: {
+          eventId: realtime.eventId, jobId: realtime.id, source: 'webform', leadKey: realtime.leadKey, errorCode: 'CRM_UNAVAILABLE',
+          message: 'm', trace: 't', attempts: 2, createdAt: clock.now(),
+        },
+      });
+      if (dead.status !== 'settled' || dead.deadLetterId === null) throw new Error('expected a DLQ item');
+      await expectCountsMatchRows({ realtime: 0, batch: 1 });
+      expect((await storage.deadLetters.markReplayed(dead.deadLetterId, { actor: 'ada', now: clock.now() })).status).toBe('replayed');
+      await expectCountsMatchRows({ realtime: 1, batch: 1 });
+    });
+
+    it('counts audit rows of an event whose job is not in the settle under that event\'s lane', async () => {
+      const storage = tempDatabase();
+      const clock = new ManualClock();
+      const [realtime, batch] = await storage.ingest.acceptMany([newEvent({ leadId: 'a' }), newEvent({ leadId: 'b', lane: 'batch' })]);
+      const [job] = await storage.jobs.claim({ lane: 'realtime', limit: 1, workerId: 'w', now: clock.now(), visibilityMs: 1000 });
+      await storage.outcomes.settleMany([{ job: { id: job?.id ?? '', workerId: 'w' }, audit: [auditDraft({ eventId: realtime?.eventId ?? '' }), auditDraft({ eventId: batch?.eventId ?? '', outcome: 'stale' })] }]);
+      expect(storage.database.prepare("SELECT lane, metric, n FROM stats_minutes WHERE metric <> 'received' ORDER BY 1").all()).toEqual([
+        { lane: 'batch', metric: 'stale', n: 1 },
+        { lane: 'realtime', metric: 'written', n: 1 },
+      ]);
     });
 
     it('counts stored events for the dashboard once per transaction, exactly as a count of the events themselves', async () => {

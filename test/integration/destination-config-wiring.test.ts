@@ -33,7 +33,7 @@ describe('destination config → adapter', () => {
     const starter = await loadConfigDocument(tempConfig('  kind: hubspot\n  token: pat-x'));
     expect(rateLimitPolicyFor(starter.document.destination)).toMatchObject({ requests: 100, intervalMs: 10_000 });
     const pro = await loadConfigDocument(tempConfig('  kind: hubspot\n  token: pat-x\n  tier: enterprise\n  rateLimit: { realtimeReserve: 0.3 }'));
-    expect(rateLimitPolicyFor(pro.document.destination)).toMatchObject({ requests: 190, intervalMs: 10_000, realtimeReserve: 0.3, burst: 0.05, headroom: 0.02, maxWaitMs: 10_000 });
+    expect(rateLimitPolicyFor(pro.document.destination)).toMatchObject({ requests: 190, intervalMs: 10_000, realtimeReserve: 0.3, burst: 0.02, headroom: 0.02, maxWaitMs: 10_000 });
     const sandbox = await loadConfigDocument(tempConfig('  kind: sandbox\n  schemaFile: x.yaml'));
     expect(rateLimitPolicyFor(sandbox.document.destination)).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import {
 } from '../../core/audit/audit-record-types.js';
 import type { AuditQuery, AuditStore } from '../../ports/audit-store.js';
 import type { Page } from '../../ports/page-types.js';
-import { checkDate, parseErrorCode } from './pg-column-codecs.js';
+import { checkDate, JSON_UNSAFE_ESCAPE, parseErrorCode } from './pg-column-codecs.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 import { decodeTimeIdCursor, encodeTimeIdCursor, pageLimit, SqlFilters, takePage } from './pg-paging.js';
 
@@ -42,6 +42,12 @@ const COLUMNS = [
   'changes', 'actor_kind', 'actor_name', 'outcome', 'attempt', 'error_code', 'error_trace', 'crm_record_id', 'prev_hash', 'row_hash',
 ] as const satisfies readonly (keyof AuditRow)[];
 const SELECT_COLUMNS = COLUMNS.join(', ');
+/** The columns with their types, for reading rows out of a json parameter (`json_to_recordset`). */
+const RECORDSET_COLUMNS = [
+  'id bigint', 'time text', 'lead_key text', 'source text', 'event_id text', 'idempotency_key text', 'payload_hash text',
+  'mapping_version text', 'schema_version text', 'object text', 'changes json', 'actor_kind text', 'actor_name text',
+  'outcome text', 'attempt integer', 'error_code text', 'error_trace text', 'crm_record_id text', 'prev_hash text', 'row_hash text',
+].join(', ');
 
 /** Rows verified per round trip; verify streams the chain in pages of this many, in constant memory. */
 const VERIFY_PAGE = 5000;
@@ -97,23 +103,43 @@ export class PgAuditStore implements AuditStore {
     if (head === undefined) throw new Error('audit_chain_head has no row; the schema was changed by hand');
     let prevHash = head.row_hash;
     let nextId = BigInt(head.last_id) + 1n;
-    // One multi-row INSERT (unnest over column arrays): a settle batch of 100 costs one round trip.
-    const columns: unknown[][] = COLUMNS.map(() => []);
+    // One multi-row INSERT from one json parameter (an array of row objects): a settle batch of
+    // 100 costs one round trip, and the rows travel as plain JSON rather than 20 array literals
+    // whose every element is quoted and escaped by the driver and parsed again by the server.
+    const rows: Record<(typeof COLUMNS)[number], unknown>[] = [];
     const ids: string[] = [];
     for (const draft of drafts) {
       const record = sealAuditRecord(draft, { id: nextId.toString(), prevHash });
-      const values: unknown[] = [
-        record.id, record.time, record.leadKey, record.source, record.eventId, record.idempotencyKey, record.payloadHash,
-        record.mappingVersion, record.schemaVersion, record.object, JSON.stringify(record.changes), record.actor.kind,
-        record.actor.name, record.outcome, record.attempt, record.errorCode, record.errorTrace, record.crmRecordId,
-        record.prevHash, record.rowHash,
-      ];
-      values.forEach((value, index) => columns[index]?.push(value));
+      rows.push({
+        id: record.id, time: record.time, lead_key: record.leadKey, source: record.source, event_id: record.eventId,
+        idempotency_key: record.idempotencyKey, payload_hash: record.payloadHash, mapping_version: record.mappingVersion,
+        schema_version: record.schemaVersion, object: record.object,
+        // Embedded as JSON, stored (json column) as this text: what JSON.stringify(record.changes) writes.
+        changes: record.changes,
+        actor_kind: record.actor.kind, actor_name: record.actor.name, outcome: record.outcome, attempt: record.attempt,
+        error_code: record.errorCode, error_trace: record.errorTrace, crm_record_id: record.crmRecordId,
+        prev_hash: record.prevHash, row_hash: record.rowHash,
+      });
       ids.push(record.id);
       prevHash = record.rowHash;
       nextId += 1n;
     }
     // The rows and the new head in one statement (two sub-statements on different tables).
+    const json = JSON.stringify(rows);
+    if (!JSON_UNSAFE_ESCAPE.test(json)) {
+      await client.query(
+        `WITH appended AS (
+           INSERT INTO audit_log (${SELECT_COLUMNS})
+           SELECT ${SELECT_COLUMNS} FROM json_to_recordset($1::json) AS r (${RECORDSET_COLUMNS})
+         )
+         UPDATE audit_chain_head SET last_id = $2, row_hash = $3`,
+        [json, (nextId - 1n).toString(), prevHash],
+      );
+      return ids;
+    }
+    // A lone surrogate or NUL somewhere (JSON.stringify escapes them): PostgreSQL's JSON parser
+    // refuses those escapes, where the json column and the text columns take them as before
+    // (the escape text, resp. the driver's UTF-8 encoding). Rare: the rows go as column arrays.
     await client.query(
       `WITH appended AS (
          INSERT INTO audit_log (${SELECT_COLUMNS})
@@ -122,7 +148,7 @@ export class PgAuditStore implements AuditStore {
            $18::text[], $19::text[], $20::text[])
        )
        UPDATE audit_chain_head SET last_id = $21, row_hash = $22`,
-      [...columns, (nextId - 1n).toString(), prevHash],
+      [...COLUMNS.map((column) => rows.map((row) => (column === 'changes' ? JSON.stringify(row.changes) : row[column]))), (nextId - 1n).toString(), prevHash],
     );
     return ids;
   }

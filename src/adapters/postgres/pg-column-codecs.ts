@@ -57,3 +57,12 @@ export function idsInInputOrder(rows: readonly { readonly id: string; readonly o
     return id;
   });
 }
+
+/**
+ * An escape in JSON.stringify's output that PostgreSQL's JSON parser refuses: a lone surrogate
+ * (\ud800–\udfff; paired surrogates are written as characters) or NUL. Statements that send
+ * rows as one JSON parameter send them the old way (column arrays) when it matches, so such
+ * values are stored, or refused, exactly as before. May also match an escaped backslash
+ * followed by such text, which only sends that batch the slower way.
+ */
+export const JSON_UNSAFE_ESCAPE = /\\u(?:d[89a-f][0-9a-f]{2}|0000)/i;

@@ -1,4 +1,5 @@
 import type { FieldStateEntry, FieldStateKey, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
+import { JSON_UNSAFE_ESCAPE } from './pg-column-codecs.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 
 type StoredFields = Record<string, FieldStateEntry>;
@@ -46,6 +47,19 @@ export class PgFieldStateStore implements FieldStateStore {
     if (byRecord.size === 0) return;
     // Rows in key order: two transactions touching the same records lock them in the same order.
     const records = [...byRecord.values()].sort((a, b) => (a.leadKey === b.leadKey ? cmp(a.object, b.object) : cmp(a.leadKey, b.leadKey)));
+    // The rows as one jsonb parameter: the fields travel as plain JSON, parsed once by the
+    // server, not as jsonb[] elements quoted and escaped a second time by the driver.
+    const json = JSON.stringify(records.map((r) => ({ lead_key: r.leadKey, object: r.object, fields: r.fields })));
+    if (!JSON_UNSAFE_ESCAPE.test(json)) {
+      await client.query(
+        `INSERT INTO field_state (lead_key, object, fields)
+         SELECT lead_key, object, fields FROM jsonb_to_recordset($1::jsonb) AS r (lead_key text, object text, fields jsonb)
+         ON CONFLICT (lead_key, object) DO UPDATE SET fields = field_state.fields || excluded.fields`,
+        [json],
+      );
+      return;
+    }
+    // A lone surrogate or NUL (see JSON_UNSAFE_ESCAPE): as column arrays, stored or refused as before.
     await client.query(
       `INSERT INTO field_state (lead_key, object, fields)
        SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
@@ -66,9 +80,11 @@ export class PgFieldStateStore implements FieldStateStore {
     if (keys.length === 0) return [];
     // One round trip for a whole batch's records.
     const result = await this.database.query<{ lead_key: string; object: string; fields: string }>(
-      `SELECT f.lead_key, f.object, f.fields::text AS fields
+      // LATERAL … LIMIT 1: one primary-key lookup per key, whatever the table's statistics say
+      // (a plain join can be planned as a scan of the whole table while they are stale).
+      `SELECT k.lead_key, k.object, f.fields::text AS fields
        FROM unnest($1::text[], $2::text[]) AS k (lead_key, object)
-       JOIN field_state f ON f.lead_key = k.lead_key AND f.object = k.object`,
+       CROSS JOIN LATERAL (SELECT s.fields FROM field_state s WHERE s.lead_key = k.lead_key AND s.object = k.object LIMIT 1) AS f`,
       [keys.map((key) => key.leadKey), keys.map((key) => key.object)],
     );
     const found = new Map(result.rows.map((row) => [`${row.lead_key}\u0000${row.object}`, row.fields]));

@@ -187,13 +187,15 @@ export class PgIngestStore implements IngestStore {
     const withWebhook = events.filter((event) => event.webhookId !== undefined);
     const [byKey, byWebhook] = await Promise.all([
       client.query<{ id: string; idempotency_key: string; payload_hash: string }>(
-        'SELECT id, idempotency_key, payload_hash FROM events WHERE idempotency_key = ANY($1::text[])',
+        // LATERAL … LIMIT 1: one probe of the unique index per key, however stale the statistics
+        // (during a backfill a plain `= ANY` over a fast-growing table is planned as a scan of it).
+        'SELECT e.id, e.idempotency_key, e.payload_hash FROM unnest($1::text[]) AS k (key) CROSS JOIN LATERAL (SELECT id, idempotency_key, payload_hash FROM events WHERE idempotency_key = k.key LIMIT 1) AS e',
         [events.map((event) => event.idempotencyKey)],
       ),
       withWebhook.length === 0
         ? Promise.resolve({ rows: [] as { id: string; source: string; webhook_id: string }[] })
         : client.query<{ id: string; source: string; webhook_id: string }>(
-            'SELECT e.id, e.source, e.webhook_id FROM events e JOIN unnest($1::text[], $2::text[]) AS w (source, webhook_id) ON e.source = w.source AND e.webhook_id = w.webhook_id',
+            'SELECT e.id, e.source, e.webhook_id FROM unnest($1::text[], $2::text[]) AS w (source, webhook_id) CROSS JOIN LATERAL (SELECT id, source, webhook_id FROM events WHERE source = w.source AND webhook_id = w.webhook_id LIMIT 1) AS e',
             [withWebhook.map((event) => event.source), withWebhook.map((event) => event.webhookId)],
           ),
     ]);

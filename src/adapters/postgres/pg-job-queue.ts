@@ -80,7 +80,9 @@ export async function enqueueJobsInTransaction(client: PgClient, jobs: readonly 
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO job_queue (event_id, lead_key, lane, head, enqueued_at, run_at, visible_at)
      SELECT event_id, lead_key, lane,
-            first_of_lead AND NOT EXISTS (SELECT 1 FROM job_queue q WHERE q.lead_key = input.lead_key),
+            -- A scalar subquery with a LIMIT probes the lead index per row; NOT EXISTS would be an anti join,
+            -- planned as a scan of the whole queue while its statistics are stale (a backlog arriving).
+            first_of_lead AND (SELECT q.id FROM job_queue q WHERE q.lead_key = input.lead_key LIMIT 1) IS NULL,
             at, at, at
      FROM (
        SELECT event_id, lead_key, lane, at, ord,
@@ -135,23 +137,28 @@ export async function completeJobsInTransaction(client: PgClient, jobs: readonly
   if (valid.length === 0) return new Set();
   const ids = valid.map((job) => job.id);
   const workers = valid.map((job) => job.workerId);
+  // Jobs are looked up by primary key (`= ANY`, LATERAL … LIMIT 1), never by joining the
+  // queue to the input list: with stale statistics that join is planned as a scan of the
+  // whole queue, once per settle.
   await client.query(
     `SELECT pg_advisory_xact_lock($2, k) FROM (
-       SELECT DISTINCT hashtext(j.lead_key) AS k FROM job_queue j
-       JOIN unnest($1::bigint[], $3::text[]) AS u(id, worker) ON j.id = u.id AND j.claimed_by = u.worker
+       SELECT DISTINCT hashtext(j.lead_key) AS k FROM unnest($1::bigint[], $3::text[]) AS u(id, worker)
+       CROSS JOIN LATERAL (SELECT lead_key FROM job_queue q WHERE q.id = u.id AND q.claimed_by = u.worker LIMIT 1) AS j
      ) AS keys ORDER BY k`,
     [ids, LEAD_LOCK_CLASS, workers],
   );
   const { rows } = await client.query<{ id: string }>(
     `WITH done AS (
-       DELETE FROM job_queue j USING unnest($1::bigint[], $2::text[]) AS u(id, worker)
-       WHERE j.id = u.id AND j.claimed_by = u.worker
+       DELETE FROM job_queue j
+       WHERE j.id = ANY($1::bigint[]) AND (j.id, j.claimed_by) IN (SELECT id, worker FROM unnest($1::bigint[], $2::text[]) AS u(id, worker))
        RETURNING j.id, j.lead_key, j.head
      ), next_heads AS (
-       SELECT DISTINCT ON (q.lead_key) q.id FROM job_queue q
-       JOIN (SELECT DISTINCT lead_key FROM done WHERE head) AS freed ON q.lead_key = freed.lead_key
-       WHERE q.id NOT IN (SELECT id FROM done)
-       ORDER BY q.lead_key, q.id
+       SELECT n.id FROM (SELECT DISTINCT lead_key FROM done WHERE head) AS freed
+       CROSS JOIN LATERAL (
+         SELECT q.id FROM job_queue q
+         WHERE q.lead_key = freed.lead_key AND q.id NOT IN (SELECT id FROM done)
+         ORDER BY q.id LIMIT 1
+       ) AS n
      ), promoted AS (
        UPDATE job_queue SET head = true WHERE id IN (SELECT id FROM next_heads) RETURNING id
      )
@@ -220,17 +227,25 @@ export class PgJobQueue implements JobQueue {
              LIMIT $3
              FOR UPDATE SKIP LOCKED
            ), runs AS (
+             -- Each head's first perLead jobs by id through the lead index (a LATERAL with a LIMIT is
+             -- run per head, so the plan cannot turn into a scan of the whole queue when the
+             -- table's statistics are stale, as they are while a backlog arrives).
              SELECT f.id, h.run_at AS head_run_at, h.id AS head_id,
                     row_number() OVER lead_order AS position,
                     bool_and(f.lane = $1 AND f.visible_at <= $2) OVER lead_order AS unbroken
-             FROM heads h JOIN job_queue f ON f.lead_key = h.lead_key AND f.id >= h.id
+             FROM heads h CROSS JOIN LATERAL (
+               SELECT q.id, q.lane, q.visible_at FROM job_queue q
+               WHERE q.lead_key = h.lead_key AND q.id >= h.id
+               ORDER BY q.id LIMIT $6
+             ) AS f
              WINDOW lead_order AS (PARTITION BY h.id ORDER BY f.id)
            ), taken AS (
              SELECT id, row_number() OVER (ORDER BY head_run_at, head_id, position) AS n
              FROM runs WHERE unbroken AND position <= $6
            )
+           -- By primary key (= ANY), not joined: a join may be planned as a scan of the whole queue.
            UPDATE job_queue AS j SET claimed_by = $4, visible_at = $5, attempt = j.attempt + 1
-           FROM taken WHERE j.id = taken.id AND taken.n <= $3
+           WHERE j.id = ANY (ARRAY(SELECT id FROM taken WHERE n <= $3))
            RETURNING j.${JOB_COLUMNS.split(', ').join(', j.')}`,
           [lane, now, request.limit, request.workerId, visibleAt, perLead],
         );

@@ -19,6 +19,25 @@ export interface SandboxCrmOptions {
 
 const SYSTEM_CLOCK: Clock = { now: () => new Date() };
 
+/** A record found by a unique value; the record's columns are null when the value points at a missing record. */
+interface FetchedRecord {
+  readonly record_id: number;
+  readonly updated_at: string | null;
+  readonly fields_json: string | null;
+}
+
+/** A stored record's field values, in name order, as a CRM's API lists properties. */
+function propertiesOf(stored: StoredFields): Record<string, FieldValue> {
+  const properties: Record<string, FieldValue> = {};
+  for (const field of Object.keys(stored).sort()) {
+    const value = stored[field]?.v ?? null;
+    // A field named "__proto__" must stay a field: assignment would set the prototype.
+    if (field === '__proto__') Object.defineProperty(properties, field, { value, enumerable: true, writable: true, configurable: true });
+    else properties[field] = value;
+  }
+  return properties;
+}
+
 function failure(code: CrmRecordFailure['code'], message: string): CrmRecordFailure {
   return { ok: false, code, message, retryable: false };
 }
@@ -45,12 +64,13 @@ export class SandboxCrmDestination implements CrmDestination {
   private readonly writer: string;
   private readonly faults = new SandboxFaultQueue();
   private readonly findRecord: BetterSqlite3.Statement<[string, string, string], { record_id: number }>;
-  private readonly recordById: BetterSqlite3.Statement<[number], { updated_at: string; fields_json: string }>;
+  private readonly fetchRecord: BetterSqlite3.Statement<[string, string, string], FetchedRecord>;
   private readonly insertRecord: BetterSqlite3.Statement<[string, string, string, string]>;
   private readonly updateRecord: BetterSqlite3.Statement<[string, string, number]>;
   private readonly claimValue: BetterSqlite3.Statement<[string, string, string, number]>;
   private readonly releaseValue: BetterSqlite3.Statement<[string, string, string, number]>;
   private readonly upsertTransaction: BetterSqlite3.Transaction<(object: CrmObjectSchema, inputs: readonly UpsertInput[]) => UpsertResult[]>;
+  private readonly readTransaction: BetterSqlite3.Transaction<(object: string, objectSchema: CrmObjectSchema, keys: readonly RecordKey[]) => ReadResult[]>;
 
   constructor(db: BetterSqlite3.Database, options: SandboxCrmOptions) {
     this.name = options.name ?? 'sandbox';
@@ -60,12 +80,18 @@ export class SandboxCrmDestination implements CrmDestination {
     this.writer = options.writer ?? 'leadsync';
     ensureSandboxCrmTables(db, options.schema);
     this.findRecord = db.prepare('SELECT record_id FROM crm_unique_values WHERE object = ? AND field = ? AND value_json = ?');
-    this.recordById = db.prepare('SELECT updated_at, fields_json FROM crm_records WHERE record_id = ?');
+    // Look-up and fetch in one statement. LEFT JOIN, so a unique value left pointing at a missing record is seen as such.
+    this.fetchRecord = db.prepare(
+      `SELECT u.record_id, r.updated_at, r.fields_json FROM crm_unique_values u LEFT JOIN crm_records r ON r.record_id = u.record_id
+       WHERE u.object = ? AND u.field = ? AND u.value_json = ?`,
+    );
     this.insertRecord = db.prepare('INSERT INTO crm_records (object, created_at, updated_at, fields_json) VALUES (?, ?, ?, ?)');
     this.updateRecord = db.prepare('UPDATE crm_records SET updated_at = ?, fields_json = ? WHERE record_id = ?');
     this.claimValue = db.prepare('INSERT INTO crm_unique_values (object, field, value_json, record_id) VALUES (?, ?, ?, ?)');
     this.releaseValue = db.prepare('DELETE FROM crm_unique_values WHERE object = ? AND field = ? AND value_json = ? AND record_id = ?');
     this.upsertTransaction = db.transaction((object: CrmObjectSchema, inputs: readonly UpsertInput[]) => this.upsertAll(object, inputs));
+    // One read transaction for a batch read: one snapshot of the CRM, and one lock taken rather than one per statement.
+    this.readTransaction = db.transaction((object: string, objectSchema: CrmObjectSchema, keys: readonly RecordKey[]) => this.readAll(object, objectSchema, keys));
   }
 
   /** Makes the next `fault.times` read/upsert calls fail for every record. `describe` is never faulted. */
@@ -87,18 +113,7 @@ export class SandboxCrmDestination implements CrmDestination {
       if (fault !== undefined) return keys.map(() => fault);
       const objectSchema = this.objectSchema(object);
       if (objectSchema === undefined) return keys.map(() => failure('CRM_OBJECT_UNKNOWN', `no object "${object}"`));
-      return keys.map((key): ReadResult => {
-        const problem = keyProblem(objectSchema, key);
-        if (problem !== undefined) return problem;
-        const recordId = this.findRecord.get(object, key.idField, JSON.stringify(key.id))?.record_id;
-        if (recordId === undefined) return { ok: true, found: false };
-        const record = this.recordById.get(recordId);
-        if (record === undefined) throw new Error(`sandbox CRM: unique value points at missing record ${recordId}`);
-        const stored = JSON.parse(record.fields_json) as StoredFields;
-        // Fields in name order, as a CRM's API lists properties.
-        const properties = Object.fromEntries(Object.keys(stored).sort().map((field): [string, FieldValue] => [field, stored[field]?.v ?? null]));
-        return { ok: true, found: true, recordId: String(recordId), properties, updatedAt: record.updated_at };
-      });
+      return this.readTransaction.deferred(object, objectSchema, keys);
     });
   }
 
@@ -114,6 +129,17 @@ export class SandboxCrmDestination implements CrmDestination {
 
   private objectSchema(object: string): CrmObjectSchema | undefined {
     return Object.hasOwn(this.schema.objects, object) ? this.schema.objects[object] : undefined;
+  }
+
+  private readAll(object: string, objectSchema: CrmObjectSchema, keys: readonly RecordKey[]): ReadResult[] {
+    return keys.map((key): ReadResult => {
+      const problem = keyProblem(objectSchema, key);
+      if (problem !== undefined) return problem;
+      const record = this.fetchRecord.get(object, key.idField, JSON.stringify(key.id));
+      if (record === undefined) return { ok: true, found: false };
+      if (record.fields_json === null || record.updated_at === null) throw new Error(`sandbox CRM: unique value points at missing record ${record.record_id}`);
+      return { ok: true, found: true, recordId: String(record.record_id), properties: propertiesOf(JSON.parse(record.fields_json) as StoredFields), updatedAt: record.updated_at };
+    });
   }
 
   private upsertAll(object: CrmObjectSchema, inputs: readonly UpsertInput[]): UpsertResult[] {
@@ -132,12 +158,12 @@ export class SandboxCrmDestination implements CrmDestination {
       const { properties } = given;
 
       const idJson = JSON.stringify(input.id);
-      const existing = this.findRecord.get(object.name, input.idField, idJson)?.record_id;
-      const record = existing === undefined ? undefined : this.recordById.get(existing);
+      const record = this.fetchRecord.get(object.name, input.idField, idJson);
+      const existing = record?.record_id;
       const plan = planRecordChange(
         object,
         properties,
-        record === undefined ? { exists: false } : { exists: true, fields: JSON.parse(record.fields_json) as StoredFields },
+        record?.fields_json == null ? { exists: false } : { exists: true, fields: JSON.parse(record.fields_json) as StoredFields },
         unique,
         { now, writer: this.writer },
       );

@@ -19,6 +19,17 @@ interface RecordRow {
   fields: string;
 }
 
+/**
+ * The record holding one unique value (`k.field`, `k.value_json` of object `$1`), for a
+ * LATERAL join from the list of values asked for: a LATERAL subquery with a LIMIT runs once
+ * per value through the primary keys, where a plain join is planned, while the tables'
+ * statistics are stale (a new or fast-growing sandbox), as a scan of every unique value of the object.
+ */
+const HOLDER_LOOKUP = `SELECT r.record_id, r.updated_at, r.fields
+  FROM crm_unique_values u JOIN crm_records r ON r.record_id = u.record_id
+  WHERE u.object = $1 AND u.field = k.field AND u.value_json = k.value_json
+  LIMIT 1`;
+
 function codeOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
@@ -86,10 +97,9 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     const valid = keys.filter((key) => keyProblem(objectSchema, key) === undefined);
     // One round trip for the whole batch.
     const rows = valid.length === 0 ? [] : (await this.pool.query<RecordRow & { field: string; value_json: string }>(
-      `SELECT u.field, u.value_json, r.record_id, r.updated_at, r.fields::text AS fields
+      `SELECT k.field, k.value_json, r.record_id, r.updated_at, r.fields::text AS fields
        FROM unnest($2::text[], $3::text[]) AS k (field, value_json)
-       JOIN crm_unique_values u ON u.object = $1 AND u.field = k.field AND u.value_json = k.value_json
-       JOIN crm_records r ON r.record_id = u.record_id`,
+       CROSS JOIN LATERAL (${HOLDER_LOOKUP}) AS r`,
       [object, valid.map((key) => key.idField), valid.map((key) => JSON.stringify(key.id))],
     )).rows;
     const found = new Map(rows.map((row) => [`${row.field}\u0000${row.value_json}`, row]));
@@ -173,10 +183,9 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     );
     // Read after the locks: nobody else changes these values until we commit.
     const { rows } = await client.query<{ field: string; value_json: string; record_id: string; fields: string }>(
-      `SELECT u.field, u.value_json, r.record_id, r.fields::text AS fields
+      `SELECT k.field, k.value_json, r.record_id, r.fields::text AS fields
        FROM unnest($2::text[], $3::text[]) AS k (field, value_json)
-       JOIN crm_unique_values u ON u.object = $1 AND u.field = k.field AND u.value_json = k.value_json
-       JOIN crm_records r ON r.record_id = u.record_id`,
+       CROSS JOIN LATERAL (${HOLDER_LOOKUP}) AS r`,
       [object.name, [...named.values()].map((entry) => entry.field), [...named.values()].map((entry) => entry.valueJson)],
     );
     const records = new Map<string, BatchRecord>();
@@ -268,31 +277,36 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     const { rows } = await client.query<{ record_id: string; ord: string }>(
       `WITH fresh AS (
          SELECT nextval(pg_get_serial_sequence('crm_records', 'record_id')) AS record_id, ord, fields
-         FROM unnest($3::jsonb[]) WITH ORDINALITY AS n (fields, ord)
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n (fields, ord)
        ), inserted AS (
          INSERT INTO crm_records (record_id, object, created_at, updated_at, fields) OVERRIDING SYSTEM VALUE
          SELECT record_id, $1, $2, $2, fields FROM fresh ORDER BY ord
        ), updated AS (
          UPDATE crm_records r SET updated_at = $2, fields = u.fields
-         FROM unnest($4::bigint[], $5::jsonb[]) AS u (record_id, fields) WHERE r.record_id = u.record_id
+         FROM jsonb_to_recordset($4::jsonb) AS u (record_id bigint, fields jsonb)
+         WHERE r.record_id = u.record_id AND r.record_id = ANY ($12::bigint[])
        ), released AS (
-         DELETE FROM crm_unique_values v USING unnest($6::text[], $7::text[], $8::bigint[]) AS d (field, value_json, record_id)
+         DELETE FROM crm_unique_values v USING unnest($5::text[], $6::text[], $7::bigint[]) AS d (field, value_json, record_id)
          WHERE v.object = $1 AND v.field = d.field AND v.value_json = d.value_json AND v.record_id = d.record_id
        ), claimed AS (
          INSERT INTO crm_unique_values (object, field, value_json, record_id)
          SELECT $1, c.field, c.value_json, coalesce(c.record_id, fresh.record_id)
-         FROM unnest($9::text[], $10::text[], $11::bigint[], $12::bigint[]) AS c (field, value_json, record_id, ord)
+         FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[]) AS c (field, value_json, record_id, ord)
          LEFT JOIN fresh ON fresh.ord = c.ord
          ON CONFLICT (object, field, value_json) DO UPDATE SET record_id = excluded.record_id
        )
        SELECT record_id, ord FROM fresh`,
       [
         object, now,
-        created.map((record) => JSON.stringify(record.fields)),
-        updates.map((record) => record.id), updates.map((record) => JSON.stringify(record.fields)),
+        // Fields as one jsonb parameter each (not jsonb[] literals, escaped twice): plain JSON on the wire,
+        // parsed once by the server.
+        JSON.stringify(created.map((record) => record.fields)),
+        JSON.stringify(updates.map((record) => ({ record_id: record.id, fields: record.fields }))),
         released.map((value) => value.field), released.map((value) => value.valueJson), released.map((value) => value.recordId),
         claimed.map((value) => value.field), claimed.map((value) => value.valueJson),
         claimed.map((value) => value.holder.id ?? null), claimed.map((value) => (value.holder.id === undefined ? (ordinals.get(value.holder) ?? null) : null)),
+        // The updated records' ids again, as an array: `= ANY` looks them up by primary key.
+        updates.map((record) => record.id),
       ],
     );
     const ids = new Map(rows.map((row) => [Number(row.ord), row.record_id]));

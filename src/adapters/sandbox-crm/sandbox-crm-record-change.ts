@@ -45,6 +45,16 @@ export function inputProperties(input: UpsertInput): { readonly ok: true; readon
 }
 
 /**
+ * Whether a new value is the stored one, compared as JSON text (so 0 and -0
+ * are one value). Strings and booleans, most values, compare directly: their
+ * JSON text is equal exactly when they are.
+ */
+function sameValue(value: FieldValue, stored: Exclude<FieldValue, null>): boolean {
+  if (typeof value === 'string' || typeof value === 'boolean') return value === stored;
+  return value !== null && JSON.stringify(value) === JSON.stringify(stored);
+}
+
+/**
  * Validates an input against the schema the way a CRM does and works out the
  * record's new fields: only real changes move a field's last-modified time,
  * as in a CRM's property history. Pure; the caller checks unique claims
@@ -62,13 +72,13 @@ export function planRecordChange(
   const fields: StoredFields = existing.exists ? { ...existing.fields } : {};
   const moves: UniqueChanges = { release: [], claim: [] };
   let changed = !existing.exists;
-  for (const [field, value] of Object.entries(properties)) {
+  for (const field of Object.keys(properties)) {
+    const value = properties[field] as FieldValue;
     const before = Object.hasOwn(fields, field) ? fields[field] : undefined;
-    const json = value === null ? undefined : JSON.stringify(value);
-    if (before === undefined ? json === undefined : json === JSON.stringify(before.v)) continue;
+    if (before === undefined ? value === null : sameValue(value, before.v)) continue;
     if (unique.has(field)) {
       if (before !== undefined) moves.release.push({ field, valueJson: JSON.stringify(before.v) });
-      if (json !== undefined) moves.claim.push({ field, valueJson: json });
+      if (value !== null) moves.claim.push({ field, valueJson: JSON.stringify(value) });
     }
     if (value === null) Reflect.deleteProperty(fields, field);
     // A field named "__proto__" must stay a field: assignment would set the prototype (defineProperty is slower, so only then).

@@ -66,7 +66,8 @@ export function rejectProperties(
   properties: Readonly<Record<string, FieldValue>>,
   creating: boolean,
 ): ValueRejection | undefined {
-  for (const [name, value] of Object.entries(properties)) {
+  for (const name of Object.keys(properties)) {
+    const value = properties[name] as FieldValue;
     const field = Object.hasOwn(object.fields, name) ? object.fields[name] : undefined;
     if (field === undefined) return { code: 'CRM_FIELD_UNKNOWN', message: `${object.name} has no field "${name}"` };
     if (value === null) {
@@ -78,8 +79,21 @@ export function rejectProperties(
     if (rejection !== undefined) return rejection;
   }
   if (creating) {
-    const missing = Object.values(object.fields).find((field) => field.required && (properties[field.name] ?? null) === null);
-    if (missing !== undefined) return { code: 'CRM_REQUIRED_MISSING', message: `${missing.name} is required to create a ${object.name}` };
+    for (const field of requiredFieldsOf(object)) {
+      if ((properties[field.name] ?? null) === null) return { code: 'CRM_REQUIRED_MISSING', message: `${field.name} is required to create a ${object.name}` };
+    }
   }
   return undefined;
+}
+
+// Schemas are immutable once loaded, so an object's required fields are worked out once, not on every create.
+const requiredFields = new WeakMap<CrmObjectSchema, readonly CrmFieldSchema[]>();
+
+function requiredFieldsOf(object: CrmObjectSchema): readonly CrmFieldSchema[] {
+  let required = requiredFields.get(object);
+  if (required === undefined) {
+    required = Object.values(object.fields).filter((field) => field.required);
+    requiredFields.set(object, required);
+  }
+  return required;
 }

@@ -149,6 +149,14 @@ export class SqliteAuditStore implements AuditStore {
     return { head: undefined, tally: this.counts.tally() };
   }
 
+  /**
+   * Tells the batch the lane of an event whose audit rows it may append, so
+   * the dashboard counts need not look it up (see `AuditTally.knowLane`).
+   */
+  knowEventLane(batch: AuditAppendBatch, eventId: string, lane: string): void {
+    batch.tally.knowLane(eventId, lane);
+  }
+
   /** Writes the batch's dashboard counts. Call inside the transaction, after its last append. */
   finishBatch(batch: AuditAppendBatch): void {
     batch.tally.writeInTransaction();

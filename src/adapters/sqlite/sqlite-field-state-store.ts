@@ -20,15 +20,23 @@ function checkUpdate(update: FieldStateUpdate): void {
  * writes them together. Written only by the job outcome and approval stores.
  */
 export class SqliteFieldStateStore implements FieldStateStore {
-  private readonly selectRow: BetterSqlite3.Statement<[string, string], { fields_json: string }>;
-  private readonly upsertRow: BetterSqlite3.Statement<[string, string, string]>;
+  private readonly selectRow: BetterSqlite3.Statement<[string, string], { id: number; fields_json: string }>;
+  private readonly selectRows: BetterSqlite3.Statement<[string], { id: number; lead_key: string; object: string; fields_json: string }>;
+  private readonly insertRow: BetterSqlite3.Statement<[string, string, string]>;
+  private readonly updateRow: BetterSqlite3.Statement<[string, number]>;
 
   constructor(db: BetterSqlite3.Database) {
-    this.selectRow = db.prepare('SELECT fields_json FROM field_state WHERE lead_key = ? AND object = ?');
-    this.upsertRow = db.prepare(
-      `INSERT INTO field_state (lead_key, object, fields_json) VALUES (?, ?, ?)
-       ON CONFLICT (lead_key, object) DO UPDATE SET fields_json = excluded.fields_json`,
+    this.selectRow = db.prepare('SELECT id, fields_json FROM field_state WHERE lead_key = ? AND object = ?');
+    // Many records at once, given as a JSON array of [lead_key, object] pairs: one statement
+    // (one unique-index probe per pair) instead of one statement per record.
+    this.selectRows = db.prepare(
+      `SELECT f.id, f.lead_key, f.object, f.fields_json FROM json_each(?) AS k
+       JOIN field_state AS f ON f.lead_key = k.value ->> 0 AND f.object = k.value ->> 1`,
     );
+    // The settle has just read the records it writes, in the same write transaction: a stored
+    // record is rewritten by rowid, a new one inserted (the unique index still refuses a second row).
+    this.insertRow = db.prepare('INSERT INTO field_state (lead_key, object, fields_json) VALUES (?, ?, ?)');
+    this.updateRow = db.prepare('UPDATE field_state SET fields_json = ? WHERE id = ?');
   }
 
   /**
@@ -45,19 +53,37 @@ export class SqliteFieldStateStore implements FieldStateStore {
       if (list === undefined) byRecord.set(key, [update]);
       else list.push(update);
     }
-    for (const list of byRecord.values()) {
+    const stored = this.rowsOf([...byRecord.values()].map((list) => list[0]).filter((first) => first !== undefined));
+    for (const [key, list] of byRecord) {
       const [first] = list;
       if (first === undefined) continue;
-      const row = this.selectRow.get(first.leadKey, first.object);
-      const fields = row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
+      const row = stored.get(key);
+      const fields = row === undefined ? {} : (JSON.parse(row.json) as StoredFields);
       for (const update of list) {
         const entry = { value: update.value, appliedAt: update.appliedAt, confidence: update.confidence, source: update.source };
         // A field named "__proto__" must stay a field: assignment would set the prototype (defineProperty is slower, so only then).
         if (update.field === '__proto__') Object.defineProperty(fields, update.field, { value: entry, enumerable: true, writable: true, configurable: true });
         else fields[update.field] = entry;
       }
-      this.upsertRow.run(first.leadKey, first.object, JSON.stringify(fields));
+      if (row === undefined) this.insertRow.run(first.leadKey, first.object, JSON.stringify(fields));
+      else this.updateRow.run(JSON.stringify(fields), row.id);
     }
+  }
+
+  /** The stored rows of some records, by `lead_key \0 object`, with one statement. */
+  private rowsOf(keys: readonly FieldStateKey[]): Map<string, { readonly id: number; readonly json: string }> {
+    const rows = new Map<string, { readonly id: number; readonly json: string }>();
+    if (keys.length === 0) return rows;
+    if (keys.length === 1) {
+      const [only] = keys;
+      const row = only === undefined ? undefined : this.selectRow.get(only.leadKey, only.object);
+      if (only !== undefined && row !== undefined) rows.set(`${only.leadKey}\u0000${only.object}`, { id: row.id, json: row.fields_json });
+      return rows;
+    }
+    for (const row of this.selectRows.all(JSON.stringify(keys.map((key) => [key.leadKey, key.object])))) {
+      rows.set(`${row.lead_key}\u0000${row.object}`, { id: row.id, json: row.fields_json });
+    }
+    return rows;
   }
 
   read(leadKey: string, object: string): Promise<Readonly<Record<string, FieldStateEntry>>> {
@@ -69,12 +95,14 @@ export class SqliteFieldStateStore implements FieldStateStore {
   }
 
   readMany(keys: readonly FieldStateKey[]): Promise<readonly Readonly<Record<string, FieldStateEntry>>[]> {
-    // In process, a prepared statement per key costs microseconds: no need for one statement over all keys.
-    return promised(() =>
-      keys.map(({ leadKey, object }) => {
-        const row = this.selectRow.get(leadKey, object);
-        return row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
-      }),
-    );
+    // One statement for all keys (a statement per key cost ~6 µs, most of it the statement itself).
+    return promised(() => {
+      const rows = this.rowsOf(keys);
+      // Parsed per key, so a key asked for twice gets two objects, as when each was read on its own.
+      return keys.map(({ leadKey, object }) => {
+        const row = rows.get(`${leadKey}\u0000${object}`);
+        return row === undefined ? {} : (JSON.parse(row.json) as StoredFields);
+      });
+    });
   }
 }

@@ -13,7 +13,7 @@ import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
 import { writeWithoutBlocking } from './sqlite-nonblocking-write.js';
 import { decodeJson, encodePayload, formatId, fromMs, parseId, parseLane, toMs } from './sqlite-column-codecs.js';
-import type { SqliteJobQueue } from './sqlite-job-queue.js';
+import type { JobCountTally, SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteReceivedCounts, type ReceivedTally } from './sqlite-stats-counts.js';
 import { decodeIdCursor, encodeIdCursor, pageLimit, takePage } from './sqlite-paging.js';
 
@@ -71,6 +71,21 @@ function toConflict(row: ConflictRow): ConflictRecord {
   };
 }
 
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: formatId(row.id),
+    source: row.source,
+    leadId: row.lead_id,
+    leadKey: row.lead_key,
+    idempotencyKey: row.idempotency_key,
+    payloadHash: row.payload_hash,
+    payload: storedPayload(row.payload_json, row.payload_purged_at),
+    receivedAt: fromMs(row.received_at),
+    lane: parseLane(row.lane),
+    webhookId: row.webhook_id,
+  };
+}
+
 const CONFLICT_COLUMNS = `c.id, c.event_id, e.source, e.lead_key, e.idempotency_key, e.payload_hash AS original_payload_hash,
   c.payload_hash, c.payload_json, c.payload_purged_at, c.webhook_id, c.first_received_at, c.last_received_at, c.deliveries`;
 
@@ -81,6 +96,7 @@ export class SqliteIngestStore implements IngestStore {
   private readonly insertEvent: BetterSqlite3.Statement<InsertEventParams>;
   private readonly upsertConflict: BetterSqlite3.Statement<[number, string, string, string | null, number, number], { id: number }>;
   private readonly eventById: BetterSqlite3.Statement<[number], EventRow>;
+  private readonly eventsByIds: BetterSqlite3.Statement<[string], EventRow>;
   private readonly conflictsPage: BetterSqlite3.Statement<[string | null, string | null, number, number], ConflictRow>;
   private readonly purgeEvents: BetterSqlite3.Statement<[number, number]>;
   private readonly purgeConflicts: BetterSqlite3.Statement<[number, number]>;
@@ -95,9 +111,12 @@ export class SqliteIngestStore implements IngestStore {
   ) {
     this.byWebhookId = db.prepare('SELECT id FROM events WHERE source = ? AND webhook_id = ?');
     this.byIdempotencyKey = db.prepare('SELECT id, payload_hash FROM events WHERE idempotency_key = ?');
+    // Insert first: for a new event (the common case) the unique index probe of the insert is the
+    // idempotency check, and a seen key inserts nothing; only then is the original looked up.
     this.insertEvent = db.prepare(
       `INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload_json, received_at, lane, webhook_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (idempotency_key) DO NOTHING`,
     );
     // A repeated conflicting delivery counts on its first row instead of adding rows.
     this.upsertConflict = db.prepare(
@@ -109,6 +128,8 @@ export class SqliteIngestStore implements IngestStore {
        RETURNING id`,
     );
     this.eventById = db.prepare('SELECT * FROM events WHERE id = ?');
+    // A batch's events, given as a JSON array of ids: one statement instead of one per job.
+    this.eventsByIds = db.prepare('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))');
     this.conflictsPage = db.prepare(
       `SELECT ${CONFLICT_COLUMNS} FROM conflicts c JOIN events e ON e.id = c.event_id
        WHERE (? IS NULL OR e.source = ?) AND c.id < ? ORDER BY c.id DESC LIMIT ?`,
@@ -128,8 +149,10 @@ export class SqliteIngestStore implements IngestStore {
     this.received = new SqliteReceivedCounts(db);
     this.acceptTransaction = db.transaction((events: readonly NewEvent[]) => {
       const received = this.received.tally();
-      const results = events.map((event) => this.acceptOne(event, received));
+      const jobCounts = this.queue.countTally();
+      const results = events.map((event) => this.acceptOne(event, received, jobCounts));
       received.writeInTransaction();
+      jobCounts.writeInTransaction();
       return results;
     });
     this.purgeTransaction = db.transaction((cutoff: number, now: number) => ({
@@ -138,30 +161,29 @@ export class SqliteIngestStore implements IngestStore {
     }));
   }
 
-  private acceptOne(event: NewEvent, received: ReceivedTally): AcceptResult {
+  private acceptOne(event: NewEvent, received: ReceivedTally, jobCounts: JobCountTally): AcceptResult {
     const receivedAt = toMs(event.receivedAt);
     if (event.webhookId !== undefined) {
       const seen = this.byWebhookId.get(event.source, event.webhookId);
       if (seen !== undefined) return { status: 'duplicate', eventId: formatId(seen.id), reason: 'webhook_id' };
     }
-    const original = this.byIdempotencyKey.get(event.idempotencyKey);
-    if (original !== undefined) {
+    const payloadJson = encodePayload(event.payload);
+    const info = this.insertEvent.run(
+      event.source, event.leadId, event.leadKey, event.idempotencyKey, event.payloadHash, payloadJson, receivedAt, event.lane, event.webhookId ?? null,
+    );
+    if (info.changes === 0) {
+      const original = this.byIdempotencyKey.get(event.idempotencyKey);
+      if (original === undefined) throw new Error('event insert conflicted, but no event holds its idempotency key');
       if (original.payload_hash === event.payloadHash) {
         return { status: 'duplicate', eventId: formatId(original.id), reason: 'same_payload' };
       }
-      const conflict = this.upsertConflict.get(
-        original.id, event.payloadHash, encodePayload(event.payload), event.webhookId ?? null, receivedAt, receivedAt,
-      );
+      const conflict = this.upsertConflict.get(original.id, event.payloadHash, payloadJson, event.webhookId ?? null, receivedAt, receivedAt);
       if (conflict === undefined) throw new Error('conflict upsert returned no row');
       return { status: 'conflict', eventId: formatId(original.id), conflictId: formatId(conflict.id) };
     }
-    const info = this.insertEvent.run(
-      event.source, event.leadId, event.leadKey, event.idempotencyKey, event.payloadHash, encodePayload(event.payload),
-      receivedAt, event.lane, event.webhookId ?? null,
-    );
     const eventId = Number(info.lastInsertRowid);
     received.count(event.source, event.lane, receivedAt);
-    const jobId = this.queue.enqueueInTransaction(eventId, event.leadKey, event.lane, event.receivedAt);
+    const jobId = this.queue.enqueueInTransaction(eventId, event.leadKey, event.lane, event.receivedAt, jobCounts);
     return { status: 'queued', eventId: formatId(eventId), jobId };
   }
 
@@ -179,27 +201,25 @@ export class SqliteIngestStore implements IngestStore {
   }
 
   getEvents(eventIds: readonly string[]): Promise<readonly (StoredEvent | undefined)[]> {
-    // In process, a prepared statement per id costs microseconds: no need for one statement over all ids.
-    return Promise.all(eventIds.map((eventId) => this.getEvent(eventId)));
+    // One statement for the batch: a statement per id cost ~8 µs per job, most of it the statement itself.
+    return promised(() => {
+      const ids = eventIds.map(parseId);
+      const known = ids.filter((id): id is number => id !== undefined);
+      const rows = new Map<number, EventRow>();
+      if (known.length > 0) for (const row of this.eventsByIds.all(JSON.stringify(known))) rows.set(row.id, row);
+      // A fresh object per requested id, as when each was read on its own (an id may be asked for twice).
+      return ids.map((id) => {
+        const row = id === undefined ? undefined : rows.get(id);
+        return row === undefined ? undefined : toStoredEvent(row);
+      });
+    });
   }
 
   getEvent(eventId: string): Promise<StoredEvent | undefined> {
     return promised(() => {
       const id = parseId(eventId);
       const row = id === undefined ? undefined : this.eventById.get(id);
-      if (row === undefined) return undefined;
-      return {
-        eventId: formatId(row.id),
-        source: row.source,
-        leadId: row.lead_id,
-        leadKey: row.lead_key,
-        idempotencyKey: row.idempotency_key,
-        payloadHash: row.payload_hash,
-        payload: storedPayload(row.payload_json, row.payload_purged_at),
-        receivedAt: fromMs(row.received_at),
-        lane: parseLane(row.lane),
-        webhookId: row.webhook_id,
-      };
+      return row === undefined ? undefined : toStoredEvent(row);
     });
   }
 

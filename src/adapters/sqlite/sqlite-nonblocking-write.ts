@@ -1,10 +1,24 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteWriteTurn } from './sqlite-write-turn.js';
 
 export interface NonblockingWriteOptions {
   /** Give up with the SQLITE_BUSY error after waiting this long for the write lock. (Default: the connection's busy timeout) */
   readonly timeoutMs?: number;
   /** Pause between two attempts while another connection holds the write lock. (Default: 1 ms) */
   readonly retryDelayMs?: number;
+}
+
+const turns = new WeakMap<BetterSqlite3.Database, SqliteWriteTurn>();
+
+/**
+ * Writes through `writeWithoutBlocking` on this connection raise `turn` when
+ * they meet a busy write lock and lower it once they have committed or given
+ * up, so a thread of the same process that honours the gate lets them have the
+ * lock next (sqlite-write-turn.ts). `undefined` removes it.
+ */
+export function useWriteTurn(db: BetterSqlite3.Database, turn: SqliteWriteTurn | undefined): void {
+  if (turn) turns.set(db, turn);
+  else turns.delete(db);
 }
 
 /** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, …). */
@@ -24,6 +38,11 @@ export function isSqliteBusy(error: unknown): boolean {
  * so the event loop keeps reading requests meanwhile. After `timeoutMs` the
  * SQLITE_BUSY error is thrown, as a blocking write would have.
  *
+ * With a write-turn gate on the connection (`useWriteTurn`), a busy attempt
+ * raises it, so the worker thread of the same process lets this write have the
+ * lock next; the next attempt comes as soon as the worker holds back, and the
+ * gate is lowered once this write has committed or given up.
+ *
  * `write` must be safe to run again after a SQLITE_BUSY (a whole
  * transaction, all-or-nothing): it is the unit that is retried.
  */
@@ -32,16 +51,33 @@ export async function writeWithoutBlocking<T>(db: BetterSqlite3.Database, write:
   const timeoutMs = options.timeoutMs ?? busyTimeoutMs;
   const retryDelayMs = options.retryDelayMs ?? 1;
   const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    db.pragma('busy_timeout = 0');
-    try {
-      return write();
-    } catch (error) {
-      if (!isSqliteBusy(error) || performance.now() >= deadline) throw error;
-    } finally {
-      // Synchronously restored: no other statement of this connection ran in between.
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  const turn = turns.get(db);
+  let raised = false;
+  try {
+    for (;;) {
+      db.pragma('busy_timeout = 0');
+      const holds = turn?.holds ?? 0;
+      try {
+        return write();
+      } catch (error) {
+        if (!isSqliteBusy(error) || performance.now() >= deadline) throw error;
+      } finally {
+        // Synchronously restored: no other statement of this connection ran in between.
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+      if (!turn) {
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        continue;
+      }
+      // Busy, with a gate on this connection: the worker thread holds back before its next write transaction.
+      if (!raised) {
+        turn.raise();
+        raised = true;
+      }
+      // Tried again as soon as the worker side holds back (its transaction ended), else after the delay.
+      await turn.untilHeldOr(holds, retryDelayMs);
     }
-    await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+  } finally {
+    if (raised) turn?.lower();
   }
 }

@@ -76,6 +76,16 @@ export class AuditTally {
 
   constructor(private readonly store: SqliteAuditCounts) {}
 
+  /**
+   * Tells the tally the lane of an event it would otherwise look up: a settle
+   * learns the lanes of its jobs' events when it deletes the jobs (a job's lane
+   * is its event's lane: both enqueue paths copy it from the event). `eventId`
+   * in `formatId` form, as the audit rows of the job carry it.
+   */
+  knowLane(eventId: string, lane: string): void {
+    this.lanes.set(eventId, lane);
+  }
+
   count(row: CountedAuditRow): void {
     const source = row.source ?? '(operator)';
     let lane = 'none';

@@ -104,7 +104,7 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
     deadLetters,
     approvals,
     ingest: new SqliteIngestStore(db, jobs),
-    outcomes: new SqliteJobOutcomeStore(db, { audit, deadLetters, approvals, fieldState }),
+    outcomes: new SqliteJobOutcomeStore(db, { jobs, audit, deadLetters, approvals, fieldState }),
     apiTokens: new SqliteApiTokenStore(db),
     dashboardStats: new SqliteDashboardStatsStore(db),
     close: () =>

@@ -17,45 +17,17 @@ const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Whether `time` is a UTC ISO 8601 time exactly as `Date#toISOString` prints it (so text order is time order). */
 export function isAuditTime(time: string): boolean {
+  // The rows of a settle share one time: the last good one is remembered, as parsing it again is most of the check's cost.
+  if (time === lastAuditTime) return true;
   if (!ISO_MILLIS_UTC.test(time)) return false;
   const parsed = new Date(time);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString() === time;
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString() !== time) return false;
+  lastAuditTime = time;
+  return true;
 }
 
-/**
- * The hashed part of a row. Fields are picked one by one rather than spread,
- * so a row object carrying anything extra (a storage column, a UI flag) hashes
- * the same as the record that was sealed.
- */
-function bodyOf(row: AuditRecordBody): AuditRecordBody {
-  return {
-    id: row.id,
-    time: row.time,
-    leadKey: row.leadKey,
-    source: row.source,
-    eventId: row.eventId,
-    idempotencyKey: row.idempotencyKey,
-    payloadHash: row.payloadHash,
-    mappingVersion: row.mappingVersion,
-    schemaVersion: row.schemaVersion,
-    object: row.object,
-    changes: row.changes.map((change) => ({
-      field: change.field,
-      before: change.before,
-      after: change.after,
-      confidence: change.confidence,
-      reason: change.reason,
-      ...(change.beforeRead === undefined ? {} : { beforeRead: change.beforeRead }),
-    })),
-    actor: { kind: row.actor.kind, name: row.actor.name },
-    outcome: row.outcome,
-    attempt: row.attempt,
-    errorCode: row.errorCode,
-    errorTrace: row.errorTrace,
-    crmRecordId: row.crmRecordId,
-    prevHash: row.prevHash,
-  };
-}
+// Starts as a time that passes the check, so no other value can match it without being checked.
+let lastAuditTime = new Date(0).toISOString();
 
 /** Appends `"key":json` to an object being written, skipping an absent value as canonicalJson does. */
 function member(out: string, quotedKey: string, value: unknown): string {
@@ -64,6 +36,12 @@ function member(out: string, quotedKey: string, value: unknown): string {
 }
 
 function canonicalChange(change: AuditChange): string {
+  const { after, before, beforeRead, confidence, field, reason } = change;
+  // The usual change has every member (beforeRead only sometimes): one template, no per-member checks.
+  if (after !== undefined && before !== undefined && confidence !== undefined && field !== undefined && reason !== undefined) {
+    const read = beforeRead === undefined ? '' : `"beforeRead":${canonicalJson(beforeRead)},`;
+    return `{"after":${canonicalJson(after)},"before":${canonicalJson(before)},${read}"confidence":${canonicalJson(confidence)},"field":${canonicalJson(field)},"reason":${canonicalJson(reason)}}`;
+  }
   let out = '{';
   out = member(out, '"after":', change.after);
   out = member(out, '"before":', change.before);
@@ -75,7 +53,10 @@ function canonicalChange(change: AuditChange): string {
 }
 
 /**
- * `canonicalJson(bodyOf(row))`, written directly: the keys are known, so they
+ * `canonicalJson` of the hashed part of a row (its body fields, changes and
+ * actor picked field by field, so a row object carrying anything extra — a
+ * storage column, a UI flag, its own rowHash — hashes the same as the record
+ * that was sealed), written directly: the keys are known, so they
  * are emitted in canonical (sorted) order without building the body object or
  * sorting. Sealing every audit row made the generic path a measurable share of
  * a settle. A property test holds the two byte-equal.
@@ -87,7 +68,7 @@ function canonicalBody(row: AuditRecordBody): string {
   let changes = '[';
   for (let index = 0; index < row.changes.length; index += 1) {
     const change = row.changes[index] as AuditChange;
-    changes += `${index > 0 ? ',' : ''}${canonicalChange(change)}`;
+    changes += index > 0 ? `,${canonicalChange(change)}` : canonicalChange(change);
   }
   let out = '{"actor":';
   out += `${actor}}`;
@@ -135,9 +116,20 @@ export function sealAuditRecord(draft: AuditDraft, position: { readonly id: stri
   const attempt = draft.attempt ?? 0;
   if (!Number.isSafeInteger(attempt) || attempt < 0) throw new RangeError(`audit attempt must be a non-negative integer, got ${attempt}`);
   const changes = draft.changes ?? [];
-  changes.forEach(checkChange);
+  // Fields are picked one by one rather than spread, so a draft carrying anything extra stores only what is hashed.
+  const sealedChanges: AuditChange[] = [];
+  for (let index = 0; index < changes.length; index += 1) {
+    const change = changes[index] as AuditChange;
+    checkChange(change, index);
+    sealedChanges.push(
+      change.beforeRead === undefined
+        ? { field: change.field, before: change.before, after: change.after, confidence: change.confidence, reason: change.reason }
+        : { field: change.field, before: change.before, after: change.after, confidence: change.confidence, reason: change.reason, beforeRead: change.beforeRead },
+    );
+  }
 
-  const body: AuditRecordBody = bodyOf({
+  // Built once, rowHash last, and hashed without its rowHash (canonicalBody picks the body's fields).
+  const record: Mutable<AuditRecord> = {
     id: position.id,
     time: draft.time,
     leadKey: draft.leadKey,
@@ -148,17 +140,21 @@ export function sealAuditRecord(draft: AuditDraft, position: { readonly id: stri
     mappingVersion: draft.mappingVersion ?? null,
     schemaVersion: draft.schemaVersion ?? null,
     object: draft.object ?? null,
-    changes,
-    actor: draft.actor,
+    changes: sealedChanges,
+    actor: { kind: draft.actor.kind, name: draft.actor.name },
     outcome: draft.outcome,
     attempt,
     errorCode: draft.errorCode ?? null,
     errorTrace: draft.errorTrace ?? null,
     crmRecordId: draft.crmRecordId ?? null,
     prevHash: position.prevHash,
-  });
-  return { ...body, rowHash: auditRowHash(body) };
+    rowHash: '',
+  };
+  record.rowHash = auditRowHash(record);
+  return record;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Checks rows in chain order (ascending id). Streams: pass a lazy iterable to

@@ -72,6 +72,9 @@ export function validateCompiled(field: CompiledField | undefined, fieldName: st
   if (!coerced.ok) return { ...coerced, message: `Field "${fieldName}": ${coerced.message}` };
   // A multi-picklist of only blanks (";;") is empty too.
   if (coerced.value === null) return emptyValue(schema, fieldName);
+  // The usual value is within its limit and has no warning: the coerced result is the answer as it is
+  // (what the steps below would copy), one object fewer per field of every event.
+  if (coerced.warning === undefined && withinMaxLength(coerced.value, schema.maxLength)) return coerced;
   const limited = enforceMaxLength(coerced.value, schema, options.truncate === true);
   if (!limited.ok) return { ...limited, message: `Field "${fieldName}": ${limited.message}` };
   // A cut can leave only blanks (maxLength 0, leading spaces): that is an empty value, not text.
@@ -79,12 +82,33 @@ export function validateCompiled(field: CompiledField | undefined, fieldName: st
   return coerced.warning === undefined || !result.ok ? result : { ...result, warning: `Field "${fieldName}": ${coerced.warning}` };
 }
 
+/** True when `enforceMaxLength` would pass the value unchanged without counting code points. */
+function withinMaxLength(value: unknown, max: number | undefined): boolean {
+  if (max === undefined) return true;
+  // UTF-16 length is never below the code-point count, as in enforceMaxLength.
+  if (typeof value === 'string') return value.length <= max;
+  return value === null || typeof value === 'number' || typeof value === 'boolean';
+}
+
 function isEmpty(value: unknown, field: CrmFieldSchema): boolean {
   if (value === null || value === undefined) return true;
-  // `\S` stops at the first visible character, so long strings cost nothing here.
-  if (typeof value === 'string') return !/\S/.test(value);
+  if (typeof value === 'string') return isBlank(value);
   // Only a list field has an empty list; elsewhere [] is a mapping mistake worth a type error.
   return field.type === 'multi_picklist' && Array.isArray(value) && value.length === 0;
+}
+
+/**
+ * `!/\S/.test(text)` without running the regex for the usual value, which
+ * starts with a visible ASCII character: this runs for every field of every
+ * event. Other text (leading blanks, non-ASCII) goes to the regex, whose
+ * `\s` knows every Unicode space.
+ */
+function isBlank(text: string): boolean {
+  if (text.length === 0) return true;
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return false;
+  // `\S` stops at the first visible character, so long strings cost nothing here.
+  return !/\S/.test(text);
 }
 
 function emptyValue(field: CrmFieldSchema, fieldName: string): FieldValidation {

@@ -129,8 +129,14 @@ function isDigit(code: number): boolean {
 }
 
 function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
+  // Two- and three-digit parts come from tables: every datetime written goes through here several times.
+  // (A fractional or out-of-range value finds no entry and is written as before.)
+  const written = width === 2 ? TWO_DIGITS[value] : width === 3 ? THREE_DIGITS[value] : undefined;
+  return written ?? String(value).padStart(width, '0');
 }
+
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
+const THREE_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'));
 
 /**
  * Days since 1970-01-01 for a proleptic Gregorian date, or undefined when the

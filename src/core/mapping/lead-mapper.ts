@@ -86,11 +86,15 @@ export function mapPayload(payload: unknown, table: MappingTable, source: string
     };
   }
 
-  const context = leadCountry(payload, compiled, normalize);
+  // What each distinct list of source paths holds in this payload, read on first use: fields often
+  // share one (a title feeds jobtitle, function and seniority; a country feeds country, region and
+  // the phone's context).
+  const reads: unknown[] = new Array<unknown>(compiled.sourceCount * 2);
+  const context = leadCountry(payload, compiled, normalize, reads);
   const objects: MappedObject[] = [];
   for (const objectMapping of compiled.objects) {
     const values: MappedValue[] = [];
-    for (const field of objectMapping.fields) values.push(mapField(payload, field, normalize, context));
+    for (const field of objectMapping.fields) values.push(mapField(payload, field, normalize, context, compiled, reads));
     objects.push({ object: objectMapping.object, matchField: objectMapping.match, values });
   }
   return { ok: true, leadId, sourceUpdatedAt, objects };
@@ -102,7 +106,8 @@ export function mapPayload(payload: unknown, table: MappingTable, source: string
 interface CompiledField {
   readonly mapping: FieldMapping;
   readonly to: string;
-  readonly paths: readonly (readonly PathSegment[])[];
+  /** Index of the field's list of paths among the table's distinct lists (`CompiledTable.sources`). */
+  readonly source: number;
   readonly pathTexts: readonly string[];
   readonly pick: string | undefined;
   /** Reads `pick` from a normalizer's result value. */
@@ -118,6 +123,9 @@ interface CompiledField {
 
 interface CompiledTable {
   readonly source: string;
+  /** The distinct lists of paths that feed fields, each read at most once per payload. */
+  readonly sources: readonly (readonly (readonly PathSegment[])[])[];
+  readonly sourceCount: number;
   readonly leadIdPaths: readonly (readonly PathSegment[])[];
   readonly updatedAtPaths: readonly (readonly PathSegment[])[];
   readonly countryFields: readonly CompiledField[];
@@ -129,13 +137,27 @@ const compiledTables = new WeakMap<MappingTable, CompiledTable>();
 function compiledTable(table: MappingTable, source: string): CompiledTable {
   const cached = compiledTables.get(table);
   if (cached !== undefined && cached.source === source) return cached;
+  const sourceIndexes = new Map<string, number>();
+  const sources: (readonly (readonly PathSegment[])[])[] = [];
+  const sourceOf = (from: readonly string[]): number => {
+    const key = JSON.stringify(from);
+    let index = sourceIndexes.get(key);
+    if (index === undefined) {
+      index = sources.length;
+      sources.push(from.map(parsePath));
+      sourceIndexes.set(key, index);
+    }
+    return index;
+  };
   const objects = table.objects.map((objectMapping) => ({
     object: objectMapping.object,
     match: objectMapping.match,
-    fields: objectMapping.fields.map((field) => compileField(field, source)),
+    fields: objectMapping.fields.map((field) => compileField(field, source, sourceOf(field.from))),
   }));
   const compiled: CompiledTable = {
     source,
+    sources,
+    sourceCount: sources.length,
     leadIdPaths: table.leadIdPaths.map(parsePath),
     updatedAtPaths: table.updatedAtPaths.map(parsePath),
     countryFields: objects.flatMap((object) => object.fields.filter((field) => field.mapping.normalize === 'country')),
@@ -145,12 +167,12 @@ function compiledTable(table: MappingTable, source: string): CompiledTable {
   return compiled;
 }
 
-function compileField(field: FieldMapping, source: string): CompiledField {
+function compileField(field: FieldMapping, source: string, sourceIndex: number): CompiledField {
   const pick = field.normalize ? (field.pick ?? DEFAULT_PICK[field.normalize]) : undefined;
   return {
     mapping: field,
     to: field.to,
-    paths: field.from.map(parsePath),
+    source: sourceIndex,
     pathTexts: field.from,
     pick,
     picker: pickerOf(pick ?? ''),
@@ -202,6 +224,23 @@ function readFirstCompiled(payload: object, paths: readonly (readonly PathSegmen
   return -1;
 }
 
+/**
+ * {@link readFirstCompiled} for a field's list of paths, read once per payload: `reads` holds, per
+ * list, the hit index (undefined until read) and the value found.
+ */
+function readSource(payload: object, table: CompiledTable, field: CompiledField, reads: unknown[]): number {
+  const slot = field.source * 2;
+  let hit = reads[slot] as number | undefined;
+  if (hit === undefined) {
+    hit = readFirstCompiled(payload, table.sources[field.source] as readonly (readonly PathSegment[])[]);
+    reads[slot] = hit;
+    reads[slot + 1] = hitValue;
+  } else {
+    hitValue = reads[slot + 1];
+  }
+  return hit;
+}
+
 // One payload value often feeds several fields (a title gives function and seniority; a
 // country gives country and region), so each distinct (kind, value, country) is normalized once
 // per event. A flat list searched in order rather than a Map with a joined key: an event makes a
@@ -221,18 +260,18 @@ function memoizedPerEvent(normalize: NormalizeFn): NormalizeFn {
 }
 
 // Phone numbers written nationally need the lead's country; the mapping's own country field gives it.
-function leadCountry(payload: object, table: CompiledTable, normalize: NormalizeFn): NormalizeContext {
+function leadCountry(payload: object, table: CompiledTable, normalize: NormalizeFn, reads: unknown[]): NormalizeContext {
   for (const field of table.countryFields) {
-    if (readFirstCompiled(payload, field.paths) < 0 || typeof hitValue !== 'string') continue;
+    if (readSource(payload, table, field, reads) < 0 || typeof hitValue !== 'string') continue;
     const result = normalize('country', hitValue);
     if (result.ok && typeof result.value['country'] === 'string') return { country: result.value['country'] };
   }
   return {};
 }
 
-function mapField(payload: object, compiled: CompiledField, normalize: NormalizeFn, context: NormalizeContext): MappedValue {
+function mapField(payload: object, compiled: CompiledField, normalize: NormalizeFn, context: NormalizeContext, table: CompiledTable, reads: unknown[]): MappedValue {
   const field = compiled.mapping;
-  const hit = readFirstCompiled(payload, compiled.paths);
+  const hit = readSource(payload, table, compiled, reads);
   if (hit < 0) {
     if (field.default === undefined) return { status: 'absent', field: field.to };
     return {

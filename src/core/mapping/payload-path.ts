@@ -38,8 +38,12 @@ export function readSegments(payload: unknown, segments: readonly PathSegment[])
       if (!Array.isArray(current)) return undefined;
       current = current[segment];
     } else {
-      if (Array.isArray(current) || !Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
-      current = (current as Record<string, unknown>)[segment];
+      if (Array.isArray(current)) return undefined;
+      // Read first: an absent key (most alternative paths of a field) is then settled by one
+      // lookup. A value found is used only when it is the object's own, never the prototype's.
+      const next = (current as Record<string, unknown>)[segment];
+      if (next === undefined || !Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+      current = next;
     }
   }
   return current;
@@ -48,7 +52,12 @@ export function readSegments(payload: unknown, segments: readonly PathSegment[])
 /** True for values that count as "no value": undefined, null, blank strings, empty lists. */
 export function isEmptyValue(value: unknown): boolean {
   if (value === undefined || value === null) return true;
-  if (typeof value === 'string') return value.trim() === '';
+  if (typeof value === 'string') {
+    // A visible ASCII first character settles it without trimming: the usual value, on every field of every event.
+    const first = value.charCodeAt(0);
+    if (first > 0x20 && first < 0x7f) return false;
+    return value.trim() === '';
+  }
   if (Array.isArray(value)) return value.length === 0;
   return false;
 }

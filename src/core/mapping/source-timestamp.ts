@@ -16,10 +16,18 @@ export function parseSourceTimestamp(value: unknown): string | null {
   if (typeof value === 'number') return fromEpoch(value);
   if (typeof value !== 'string') return null;
   const text = value.trim();
-  if (EPOCH_NUMBER.test(text)) return fromEpoch(Number(text));
+  // An ISO date has a hyphen at 4, which no epoch number has: the usual timestamp skips the regex.
+  if (text.charCodeAt(4) !== 45 && EPOCH_NUMBER.test(text)) return fromEpoch(Number(text));
   let parsed = parseIsoTimestamp(text);
   if (!parsed.ok && parsed.problem === NO_OFFSET_PROBLEM) parsed = parseIsoTimestamp(`${text}Z`);
-  return parsed.ok ? formatIsoTimestamp(parsed.epochMs) : null;
+  if (!parsed.ok) return null;
+  // Text already in the output form (`YYYY-MM-DDThh:mm:ss.sssZ`) that parsed is what formatting would
+  // write again: the parser refused any field out of range, so every part round-trips.
+  return isUtcMillisForm(text) ? text : formatIsoTimestamp(parsed.epochMs);
+}
+
+function isUtcMillisForm(text: string): boolean {
+  return text.length === 24 && text.charCodeAt(10) === 84 /* T */ && text.charCodeAt(16) === 58 /* : */ && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90 /* Z */;
 }
 
 function fromEpoch(value: number): string | null {

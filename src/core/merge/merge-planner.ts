@@ -156,11 +156,11 @@ function planWinner(proposal: ProposedValue, policy: FieldPolicy, current: Curre
       return isEmptyFieldValue(before) ? change(proposal, before) : skip(proposal, before, 'policy', 'policy "fill_empty" keeps the existing value');
     case 'higher_confidence': {
       const minimum = policy.minConfidence ?? 0;
-      if (confidence < minimum) return skip(proposal, before, 'low_confidence', `confidence ${confidence} is below the minimum ${minimum}`);
+      if (confidence < minimum) return skip(proposal, before, 'low_confidence', confidenceDetail(BELOW_MINIMUM, confidence, minimum));
       if (isEmptyFieldValue(before)) return change(proposal, before);
       const held = current?.confidence ?? UNKNOWN_CURRENT_CONFIDENCE;
       // Ties keep the current value: an equally sure value is no reason to churn the CRM.
-      return confidence > held ? change(proposal, before) : skip(proposal, before, 'low_confidence', `confidence ${confidence} does not beat the current ${held}`);
+      return confidence > held ? change(proposal, before) : skip(proposal, before, 'low_confidence', confidenceDetail(NOT_HIGHER, confidence, held));
     }
     case 'approval':
       return {
@@ -176,6 +176,35 @@ function planWinner(proposal: ProposedValue, policy: FieldPolicy, current: Curre
     case 'never':
       return skip(proposal, before, 'policy', 'the field\'s policy is "never"');
   }
+}
+
+// The two low-confidence details, remembered per pair of numbers: the same few confidences and
+// minimums recur on every event, and each text cost two number conversions and a concatenation.
+// A pure function's memo (emptied when full): the text never depends on it.
+const BELOW_MINIMUM = 0;
+const NOT_HIGHER = 1;
+const CONFIDENCE_DETAILS = 512;
+const confidenceDetails: readonly [Map<number, Map<number, string>>, Map<number, Map<number, string>>] = [new Map<number, Map<number, string>>(), new Map<number, Map<number, string>>()];
+let confidenceDetailCount = 0;
+
+function confidenceDetail(kind: typeof BELOW_MINIMUM | typeof NOT_HIGHER, confidence: number, other: number): string {
+  const byConfidence = confidenceDetails[kind];
+  let byOther = byConfidence.get(confidence);
+  let detail = byOther?.get(other);
+  if (detail !== undefined) return detail;
+  detail = kind === BELOW_MINIMUM ? `confidence ${confidence} is below the minimum ${other}` : `confidence ${confidence} does not beat the current ${other}`;
+  if (confidenceDetailCount >= CONFIDENCE_DETAILS) {
+    for (const map of confidenceDetails) map.clear();
+    confidenceDetailCount = 0;
+    byOther = undefined;
+  }
+  if (byOther === undefined) {
+    byOther = new Map();
+    byConfidence.set(confidence, byOther);
+  }
+  byOther.set(other, detail);
+  confidenceDetailCount += 1;
+  return detail;
 }
 
 function change(proposal: ProposedValue, before: FieldValue): FieldPlan {

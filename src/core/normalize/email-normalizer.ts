@@ -114,7 +114,8 @@ export function createEmailNormalizer(overrides: NormalizerOverrides['email'] = 
     const at = email.indexOf('@');
     if (at < 0 || at !== email.lastIndexOf('@')) return { ok: true, value: { email, valid: false, freeMail: false, domain: null } };
     const local = email.slice(0, at);
-    const host = email.slice(at + 1).replace(/\.$/, '');
+    // One trailing dot (a fully qualified host) goes; a slice rather than a regex replace.
+    const host = email.endsWith('.') ? email.slice(at + 1, -1) : email.slice(at + 1);
     const { domain, freeMail } = hostFacts(host);
     const valid = domain !== null && email.length <= 254 && localPartValid(local);
     return { ok: true, value: { email, valid, freeMail, domain } };

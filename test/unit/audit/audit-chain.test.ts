@@ -174,4 +174,15 @@ describe('audit chain', () => {
     expect(isAuditTime('2026-01-01T00:00:00.000+00:00')).toBe(false);
     expect(isAuditTime('2026-13-01T00:00:00.000Z')).toBe(false);
   });
+
+  it('checks every time in full, also right after an audit time was recognised', () => {
+    // isAuditTime remembers the last good time; nothing else may pass for it.
+    for (const bad of ['', '2026-01-01T00:00:00.000z', '2026-02-30T00:00:00.000Z', ' 2026-01-01T00:00:00.000Z']) {
+      expect(isAuditTime('2026-01-01T00:00:00.000Z')).toBe(true);
+      expect(isAuditTime(bad)).toBe(false);
+      expect(() => sealAuditRecord({ time: bad, leadKey: 'k', actor: { kind: 'system', name: 'leadsync' }, outcome: 'written' }, { id: '1', prevHash: GENESIS_HASH })).toThrow(RangeError);
+    }
+    expect(isAuditTime('2026-01-01T00:00:00.000Z')).toBe(true);
+    expect(isAuditTime('2026-01-01T00:00:00.001Z')).toBe(true);
+  });
 });

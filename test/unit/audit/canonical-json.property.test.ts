@@ -1,30 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/core/hashing/canonical-json.js';
+import { arbitraryJsonValue, referenceCanonicalJson } from '../../support/canonical-json-reference.js';
 
-/** The straightforward definition, kept as the reference the fast encoder must match byte for byte (hashes depend on it). */
-function reference(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number') return Object.is(value, -0) ? '0' : JSON.stringify(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item: unknown) => (item === undefined ? 'null' : reference(item))).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${reference(record[key])}`).join(',')}}`;
-}
-
-const json = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constant(null),
-    fc.boolean(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.integer(),
-    fc.string({ unit: 'binary' }),
-    fc.array(fc.oneof(tie('value'), fc.constant(undefined))),
-    fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(tie('value'), fc.constant(undefined))),
-  ),
-})).value;
+const reference = referenceCanonicalJson;
+const json = arbitraryJsonValue;
 
 describe('canonicalJson', () => {
   it('matches the reference encoding, ignores key order, and is a fixed point of parse', () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryRateLimitStore } from '../../../src/adapters/memory/memory-rate-limit-store.js';
 import { GovernedDestination } from '../../../src/app/governed-destination.js';
 import { RateLimitGovernor } from '../../../src/app/rate-limit-governor.js';
+import { rateLimitPolicyFor } from '../../../src/config/rate-limit-defaults.js';
+import { bucketShape } from '../../../src/core/rate-limit/token-bucket.js';
 import type { CrmSchema } from '../../../src/core/crm-schema/crm-schema-types.js';
 import type { CrmDestination, CrmRateLimitStatus, CrmRecordFailure, UpsertResult } from '../../../src/ports/crm-destination.js';
 import type { RateLimitPolicy } from '../../../src/ports/rate-limit-store.js';
@@ -43,7 +45,7 @@ class ScriptedCrm implements CrmDestination {
   }
 }
 
-function setup(options: { maxWaitMs?: number } = {}) {
+function setup(options: { maxWaitMs?: number; policy?: RateLimitPolicy } = {}) {
   const clock = new ManualClock('2026-01-01T00:00:00.000Z');
   const logger = new CapturingLogger();
   const store = new MemoryRateLimitStore();
@@ -51,7 +53,6 @@ function setup(options: { maxWaitMs?: number } = {}) {
   const governor = new RateLimitGovernor({
     destination: crm.name,
     store,
-    policy: POLICY,
     now: () => clock.now(),
     sleep: (ms) => {
       clock.advance(ms);
@@ -59,6 +60,7 @@ function setup(options: { maxWaitMs?: number } = {}) {
     },
     logger,
     ...options,
+    policy: options.policy ?? POLICY,
   });
   const lane = (name: 'realtime' | 'batch'): GovernedDestination => new GovernedDestination(crm, governor, { lane: name });
   return { clock, logger, crm, governor, realtime: lane('realtime'), batch: lane('batch'), t0: clock.now().getTime() };
@@ -156,5 +158,21 @@ describe('rate-limit governor', () => {
     // ...and a realtime call still finds its reserve at once.
     await realtime.upsert('contacts', [input('demo')]);
     expect(crm.callTimes.at(-1)).toBe(before);
+  });
+
+  it('at the default policy (HubSpot professional: a bucket of 3, reserve 1) a demo request\'s two calls wait at most one token behind a backlog', async () => {
+    const defaults = rateLimitPolicyFor({ kind: 'hubspot', tier: 'professional', readBeforeWrite: 'always' });
+    if (defaults === undefined) throw new Error('HubSpot is governed');
+    const { maxWaitMs, ...policy } = defaults;
+    const { crm, realtime, batch, clock } = setup({ maxWaitMs, policy });
+    const shape = bucketShape(policy);
+    expect(shape).toMatchObject({ capacity: 3, reserve: 1 });
+    for (let i = 0; i < 30; i += 1) await batch.upsert('contacts', [input(`b${i}`)]);
+    const before = clock.now().getTime();
+    // The contact goes out on the reserve at once; the company on the next token, ahead of the backlog's next batch call.
+    await realtime.upsert('contacts', [input('demo-contact')]);
+    await realtime.upsert('companies', [input('demo-company')]);
+    expect(crm.callTimes.at(-2)).toBe(before);
+    expect(crm.callTimes.at(-1)! - before).toBeLessThanOrEqual(Math.ceil(1 / shape.refillPerMs));
   });
 });

@@ -1,0 +1,79 @@
+import { DEFAULT_MAX_HOLD_MS, type SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import type { CrmDestination } from '../ports/crm-destination.js';
+import type { StoragePorts } from '../ports/storage-ports.js';
+
+/** What a gated port asks before each call. */
+export interface WriteGate {
+  /** Whether the call must wait first (checked synchronously, just before the call). */
+  mustWait(): boolean;
+  /** Resolves when the call may go ahead; bounded. */
+  wait(): Promise<unknown>;
+}
+
+/**
+ * `port` with its method calls gated: while `gate.mustWait()` the call is
+ * made once `gate.wait()` resolves; otherwise at once, synchronously, as if
+ * ungated. Every method of a port returns a promise, so the caller sees no
+ * difference but the delay. A better-sqlite3 adapter runs each write
+ * transaction synchronously inside the call, so the check comes just before
+ * the transaction begins, and a wait never holds a lock. Methods named in
+ * `reads` only read (a WAL reader takes no write lock): they are never held,
+ * so the worker reads and plans while an ingest commit runs. Every other
+ * method is gated, so a write method added later is gated without a change here.
+ */
+export function gatePort<T extends object>(port: T, gate: WriteGate, reads: ReadonlySet<PropertyKey> = new Set()): T {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(port, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function' || reads.has(key)) return value;
+      let gated = wrapped.get(key);
+      if (gated === undefined) {
+        const method = value as (...args: unknown[]) => unknown;
+        gated = (...args: unknown[]): unknown => (gate.mustWait() ? gate.wait().then(() => method.apply(target, args)) : method.apply(target, args));
+        wrapped.set(key, gated);
+      }
+      return gated;
+    },
+  });
+}
+
+/** The storage reads the worker makes (ungated); every other method is gated. */
+const STORAGE_READS = {
+  ingest: new Set<PropertyKey>(['getEvent', 'getEvents', 'listConflicts']),
+  jobs: new Set<PropertyKey>(['depth', 'oldestAgeMs']),
+  fieldState: new Set<PropertyKey>(['read', 'readMany']),
+} as const;
+
+/** Every store of `storage` gated (see `gatePort`) but for its reads; `close` passes through. */
+export function gateStorage(storage: StoragePorts, gate: WriteGate): StoragePorts {
+  return {
+    ingest: gatePort(storage.ingest, gate, STORAGE_READS.ingest),
+    jobs: gatePort(storage.jobs, gate, STORAGE_READS.jobs),
+    outcomes: gatePort(storage.outcomes, gate),
+    deadLetters: gatePort(storage.deadLetters, gate),
+    approvals: gatePort(storage.approvals, gate),
+    audit: gatePort(storage.audit, gate),
+    fieldState: gatePort(storage.fieldState, gate, STORAGE_READS.fieldState),
+    close: () => storage.close(),
+  };
+}
+
+const CRM_READS = new Set<PropertyKey>(['describe', 'read']);
+
+/**
+ * A CRM destination gated (see `gatePort`): the sandbox CRM writes the storage's file on `upsert`. Behind a
+ * rate-limit governor every call writes (its token bucket lives in the same file), so all of them are gated.
+ */
+export function gateCrm(crm: CrmDestination, gate: WriteGate, options: { readonly governed: boolean }): CrmDestination {
+  return gatePort(crm, gate, options.governed ? new Set() : CRM_READS);
+}
+
+/**
+ * The worker thread's side of the write-turn gate: before each storage or CRM
+ * call, while the ingest writer has raised the gate, wait until it lowers it,
+ * at most `maxWaitMs` per call.
+ */
+export function holdingForIngest(turn: SqliteWriteTurn, maxWaitMs = DEFAULT_MAX_HOLD_MS): WriteGate {
+  return { mustWait: () => turn.raised, wait: () => turn.hold(maxWaitMs) };
+}
