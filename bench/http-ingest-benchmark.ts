@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { signStandardWebhooks } from '../src/core/signatures/webhook-signature.js';
 import { startServeProcess } from '../test/support/serve-process.js';
 
@@ -35,6 +36,12 @@ export interface HttpBenchResult {
    * checkpoint inside a commit) shows here; null if /metrics did not answer.
    */
   readonly eventLoopDelayMs: { readonly p99: number; readonly max: number } | null;
+  /**
+   * Contacts the worker had written (audit rows with outcome `written`) when the last response
+   * came back: shows whether the worker kept up with ingest, or was held back by it.
+   * null with `--no-worker`.
+   */
+  readonly writtenWhenSendingEnded: number | null;
 }
 
 /** The HTTP thread's event-loop lag since the previous scrape (prom-client resets its histogram on each collect). */
@@ -74,6 +81,16 @@ function threadTicks(pid: number): { main: number; others: number } | null {
   return { main, others };
 }
 
+/** Contacts written so far, read from the service's SQLite file on a read-only connection of this process. */
+function writtenContacts(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audit_log WHERE outcome = 'written' AND object = 'contacts'").get()?.n ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -89,6 +106,7 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
   const failures = new Map<string, number>();
   let cpuMsPerRequest: HttpBenchResult['cpuMsPerRequest'] = null;
   let eventLoopDelayMs: HttpBenchResult['eventLoopDelayMs'] = null;
+  let writtenWhenSendingEnded: number | null = null;
   try {
     await eventLoopDelay(server.url);
     const total = rate * seconds;
@@ -131,6 +149,7 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
       );
     }
     await Promise.all(inFlight);
+    if (!process.env['BENCH_NO_WORKER']) writtenWhenSendingEnded = writtenContacts(join(dir, 'leadsync.db'));
     eventLoopDelayMs = await eventLoopDelay(server.url);
     const ticksAfter = pid === undefined ? null : threadTicks(pid);
     // Linux reports thread CPU in clock ticks of 10 ms (USER_HZ = 100).
@@ -145,5 +164,5 @@ export async function runHttpIngestBenchmark(rate = 500, seconds = 10): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures), cpuMsPerRequest, eventLoopDelayMs };
+  return { rate, seconds, sent: rate * seconds, accepted, failed, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, failures: Object.fromEntries(failures), cpuMsPerRequest, eventLoopDelayMs, writtenWhenSendingEnded };
 }

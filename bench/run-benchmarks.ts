@@ -71,33 +71,43 @@ if (!only || only === 'pipeline') {
 if (!only || only === 'http') {
   const { runHttpIngestBenchmark } = await import('./http-ingest-benchmark.js');
   const rate = Number(process.env['BENCH_HTTP_RATE'] ?? 500);
-  const loadBefore = loadavg()[0] ?? 0;
-  const result = await runHttpIngestBenchmark(rate, Number(process.env['BENCH_HTTP_SECONDS'] ?? 10));
-  const loadAfter = loadavg()[0] ?? 0;
-  const met = result.failed === 0 && result.p99Ms < 50;
+  const repeats = Number(process.env['BENCH_HTTP_REPEATS'] ?? 5);
+  const runs: { result: Awaited<ReturnType<typeof runHttpIngestBenchmark>>; loadBefore: number; loadAfter: number }[] = [];
+  for (let repeat = 0; repeat < repeats; repeat += 1) {
+    const loadBefore = loadavg()[0] ?? 0;
+    const result = await runHttpIngestBenchmark(rate, Number(process.env['BENCH_HTTP_SECONDS'] ?? 10));
+    runs.push({ result, loadBefore, loadAfter: loadavg()[0] ?? 0 });
+    console.log(`http #${repeat + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, failed ${result.failed}, written when sending ended ${result.writtenWhenSendingEnded ?? '-'}, load ${loadBefore.toFixed(1)}`);
+  }
+  const p99s = runs.map((run) => run.result.p99Ms).sort((a, b) => a - b);
+  const medianP99 = p99s[Math.floor((p99s.length - 1) / 2)] ?? Number.POSITIVE_INFINITY;
+  const under = runs.filter((run) => run.result.failed === 0 && run.result.p99Ms < 50).length;
+  const met = runs.every((run) => run.result.failed === 0) && medianP99 < 50;
+  const result = runs[runs.length - 1]?.result;
+  if (!result) throw new Error('BENCH_HTTP_REPEATS must be at least 1');
   const lines = [
-    `Command: \`npm run build && npm run bench -- http\` (\`BENCH_HTTP_RATE\`, \`BENCH_HTTP_SECONDS\`; Node ${process.version}). The built service runs as its own process (${process.env['BENCH_NO_WORKER'] ? 'no worker (`--no-worker`)' : 'worker on, in its own thread'}, SQLite \`synchronous: full\`, sandbox CRM); this process sends signed Standard Webhooks deliveries of new webform leads at a fixed rate (open loop) and times each response.`,
+    `Command: \`npm run build && npm run bench -- http\` (\`BENCH_HTTP_RATE\`, \`BENCH_HTTP_SECONDS\`, \`BENCH_HTTP_REPEATS\` (default 5); Node ${process.version}). The built service runs as its own process (${process.env['BENCH_NO_WORKER'] ? 'no worker (`--no-worker`)' : 'worker on, in its own thread'}, SQLite \`synchronous: full\`, sandbox CRM); this process sends signed Standard Webhooks deliveries of new webform leads at a fixed rate (open loop) and times each response. ${repeats} runs, one after the other, each on a new database.`,
     '',
-    '| rate (req/s) | seconds | sent | 202 | failed (by cause) | p50 | p95 | p99 | max |',
-    '|---|---|---|---|---|---|---|---|---|',
-    `| ${result.rate} | ${result.seconds} | ${result.sent} | ${result.accepted} | ${result.failed} ${JSON.stringify(result.failures)} | ${result.p50Ms.toFixed(1)} ms | ${result.p95Ms.toFixed(1)} ms | ${result.p99Ms.toFixed(1)} ms | ${result.maxMs.toFixed(1)} ms |`,
+    '| run | rate (req/s) | seconds | sent | 202 | failed (by cause) | p50 | p95 | p99 | max | contacts written by the worker when sending ended | 1-min load average (start → end, 2 cores) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(({ result: run, loadBefore, loadAfter }, index) => `| ${index + 1} | ${run.rate} | ${run.seconds} | ${run.sent} | ${run.accepted} | ${run.failed} ${JSON.stringify(run.failures)} | ${run.p50Ms.toFixed(1)} ms | ${run.p95Ms.toFixed(1)} ms | ${run.p99Ms.toFixed(1)} ms | ${run.maxMs.toFixed(1)} ms | ${run.writtenWhenSendingEnded === null ? '—' : run.writtenWhenSendingEnded.toLocaleString('en-US')} | ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} |`),
     '',
-    `1-minute load average on the machine (2 cores, shared with other work): ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end — latency under a fixed rate depends on it directly.`,
+    `Median p99 over the runs: ${medianP99.toFixed(1)} ms; p99 under 50 ms in ${under} of ${runs.length} runs. The contacts column says how far the worker had got when the last response came back (${rate * Number(process.env['BENCH_HTTP_SECONDS'] ?? 10)} sent): ingest commits take the SQLite write lock ahead of the worker's transactions (docs/decisions/0020-write-turn-handoff.md), and the worker works through the rest after the burst. Latency under a fixed rate depends directly on other load on the machine (the sender and the service share its 2 cores).`,
     ...(result.cpuMsPerRequest
       ? [
           '',
-          `CPU time of the service per request while sending (from /proc, independent of other load): ${result.cpuMsPerRequest.mainThread.toFixed(2)} ms on the main (HTTP) thread, ${result.cpuMsPerRequest.otherThreads.toFixed(2)} ms on its other threads (the worker thread, libuv, GC). At ${result.rate} req/s the HTTP thread needs ${((result.cpuMsPerRequest.mainThread * result.rate) / 1000).toFixed(2)} of a core.`,
+          `CPU time of the service per request while sending, last run (from /proc, independent of other load): ${result.cpuMsPerRequest.mainThread.toFixed(2)} ms on the main (HTTP) thread, ${result.cpuMsPerRequest.otherThreads.toFixed(2)} ms on its other threads (the worker thread, libuv, GC). At ${result.rate} req/s the HTTP thread needs ${((result.cpuMsPerRequest.mainThread * result.rate) / 1000).toFixed(2)} of a core.`,
         ]
       : []),
     ...(result.eventLoopDelayMs
-      ? ['', `Event-loop delay of the service's HTTP thread while sending (prom-client, \`/metrics\`): p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, max ${result.eventLoopDelayMs.max.toFixed(1)} ms — a synchronous wait on that thread (a busy SQLite lock, a checkpoint inside a commit) shows here.`]
+      ? ['', `Event-loop delay of the service's HTTP thread while sending, last run (prom-client, \`/metrics\`): p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, max ${result.eventLoopDelayMs.max.toFixed(1)} ms — a synchronous wait on that thread shows here.`]
       : []),
     '',
     'Target: p99 < 50 ms at 500 signed requests/s.',
     '',
     met
-      ? 'Met in this run.'
-      : 'Not met in this run. The HTTP thread runs no SQLite commit, fsync, lock wait or WAL checkpoint on the ingest path (ingest writer thread, checkpoint thread: docs/decisions/0014-nonblocking-ingest-writes.md); what remains on it is request handling, signature checks and the core\'s identity step. Compare with `BENCH_NO_WORKER=1` on the same machine state, and look at the load average: the sender and the service share the machine\'s cores with everything else running.',
+      ? 'Met: median p99 under 50 ms, nothing failed.'
+      : 'Not met by the median of these runs. The HTTP thread runs no SQLite commit, fsync, lock wait or WAL checkpoint on the ingest path (ingest writer thread, checkpoint thread: docs/decisions/0014-nonblocking-ingest-writes.md); what remains on it is request handling, signature checks and the core\'s identity step. Compare with `BENCH_NO_WORKER=1` on the same machine state, and look at the load average: the sender and the service share the machine\'s cores with everything else running.',
   ];
   writeBenchmarkSection('http', 'HTTP ingest latency under load', lines.join('\n'));
   console.log(lines.join('\n'));
