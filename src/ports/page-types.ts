@@ -17,3 +17,10 @@ export interface PageRequest {
 export const MAX_PAGE_LIMIT = 1000;
 /** `limit` when none is given. */
 export const DEFAULT_PAGE_LIMIT = 50;
+
+/** A page size within 1..MAX_PAGE_LIMIT; DEFAULT_PAGE_LIMIT when none (or no number) is given. */
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+  if (!Number.isFinite(limit)) return DEFAULT_PAGE_LIMIT;
+  return Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(limit)));
+}
