@@ -204,37 +204,18 @@ function writeString(text: string): void {
   size = at;
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * Writes `JSON.stringify(text)` as UTF-8, starting again at the opening quote
- * (`size` still points at it). Its output has no lone surrogate left, so
- * every surrogate in it is half of a pair.
+ * (`size` still points at it). Its output has no lone surrogate left, so the
+ * standard encoder writes exactly the bytes the fast loop would; this path
+ * (quotes, backslashes, control characters, lone surrogates) is rare.
  */
 function writeEscaped(text: string): void {
   const quoted = JSON.stringify(text);
   reserve(quoted.length * 3);
-  const out = bytes;
-  let at = size;
-  for (let index = 0; index < quoted.length; index += 1) {
-    const code = quoted.charCodeAt(index);
-    if (code < 0x80) {
-      out[at++] = code;
-    } else if (code < 0x800) {
-      out[at++] = 0xc0 | (code >> 6);
-      out[at++] = 0x80 | (code & 0x3f);
-    } else if (code < 0xd800 || code > 0xdfff) {
-      out[at++] = 0xe0 | (code >> 12);
-      out[at++] = 0x80 | ((code >> 6) & 0x3f);
-      out[at++] = 0x80 | (code & 0x3f);
-    } else {
-      const point = 0x10000 + ((code - 0xd800) << 10) + (quoted.charCodeAt(index + 1) - 0xdc00);
-      out[at++] = 0xf0 | (point >> 18);
-      out[at++] = 0x80 | ((point >> 12) & 0x3f);
-      out[at++] = 0x80 | ((point >> 6) & 0x3f);
-      out[at++] = 0x80 | (point & 0x3f);
-      index += 1;
-    }
-  }
-  size = at;
+  size += utf8.encodeInto(quoted, bytes.subarray(size)).written;
 }
 
 // Past this many keys the built-in sort beats insertion sort.
