@@ -67,6 +67,8 @@ export interface RuntimeOptions {
   readonly sqliteCacheKiB?: number;
   /** Where the rate-limit buckets live. (Default: the SQLite file, shared by every process opening it) */
   readonly rateLimitStore?: RateLimitStore;
+  /** Wraps the rate-limit store the governor uses (the worker thread gates its writes for the ingest writer's turn). (Default: none) */
+  readonly wrapRateLimitStore?: (store: RateLimitStore) => RateLimitStore;
   /** Rate-limit pauses and 429 blocks are logged here. (Default: none) */
   readonly logger?: StructuredLogger;
   /** HTTP for the HubSpot and Salesforce adapters. (Default: the global fetch) */
@@ -122,7 +124,9 @@ export async function openRuntime(config: LoadedConfig, options: RuntimeOptions 
   const clock = { now: () => new Date() };
   const rawCrm = buildCrmDestination(config.document.destination, { configFile: config.file, schema: config.schema, ...(backend.kind === 'sqlite' ? { database: backend.storage.database } : { postgresPool: backend.storage.database.pool }), clock, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   const lanes = governDestination(rawCrm, config, {
-    store: options.rateLimitStore ?? (backend.kind === 'sqlite' ? new SqliteRateLimitStore(backend.storage.database) : new PgRateLimitStore(backend.storage.database)),
+    store: (options.wrapRateLimitStore ?? ((store: RateLimitStore) => store))(
+      options.rateLimitStore ?? (backend.kind === 'sqlite' ? new SqliteRateLimitStore(backend.storage.database) : new PgRateLimitStore(backend.storage.database)),
+    ),
     clock,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...(options.logger === undefined ? {} : { logger: options.logger }),

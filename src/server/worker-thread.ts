@@ -4,7 +4,7 @@ import { timedCrmDestination } from '../app/timed-crm-destination.js';
 import { startWorkerLoop } from '../app/worker-loop.js';
 import { openRuntime } from './runtime.js';
 import { createServiceMetrics } from './service-metrics.js';
-import { gateCrm, gateStorage, holdingForIngest } from './write-turn-gated-ports.js';
+import { gateCrm, gatePort, gateStorage, holdingForIngest } from './write-turn-gated-ports.js';
 import { provideWorkerThreadMetrics, workerThreadMetrics } from './worker-thread-metrics.js';
 import { serializeError, type FromWorkerThread, type ToWorkerThread, type WorkerThreadData } from './worker-thread-protocol.js';
 
@@ -20,20 +20,21 @@ const data = workerData as WorkerThreadData;
 const send = (message: FromWorkerThread): void => port.postMessage(message);
 
 try {
-  const runtime = await openRuntime(data.config);
+  // With the ingest writer thread beside it (`leadsync serve`), the worker lets an ingest commit that waits for the
+  // write lock have it next: each call that writes the SQLite file (storage, the sandbox CRM's upsert, the
+  // rate-limit governor's token store) holds back while the gate is raised (sqlite-write-turn.ts).
+  const gate = data.writeTurn === undefined ? undefined : holdingForIngest(new SqliteWriteTurn(data.writeTurn));
+  const runtime = await openRuntime(data.config, gate === undefined ? {} : { wrapRateLimitStore: (store) => gatePort(store, gate) });
   // The thread's own registry: job and CRM counters only (the service's thread reports the process and the
   // storage gauges); the service merges it into /metrics by asking with a `metrics` message.
   const metrics = createServiceMetrics({ crm: runtime.crm, defaultMetrics: false });
   provideWorkerThreadMetrics(() => metrics.snapshot());
-  // With the ingest writer thread beside it (`leadsync serve`), the worker lets an ingest commit that waits for the
-  // write lock have it next: each storage and CRM call holds back while the gate is raised (sqlite-write-turn.ts).
-  const gate = data.writeTurn === undefined ? undefined : holdingForIngest(new SqliteWriteTurn(data.writeTurn));
   const timedCrm = timedCrmDestination(runtime.crm, metrics, () => performance.now());
   const timedBatchCrm = timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now());
-  const governed = { governed: runtime.governor !== undefined };
+  const sandbox = { writesStorageFile: data.config.document.destination.kind === 'sandbox' };
   // Gated outside the timing: CRM latency metrics do not count a wait for the write turn.
   const deps = gate
-    ? { ...runtime.processorDeps, storage: gateStorage(runtime.processorDeps.storage, gate), crm: gateCrm(timedCrm, gate, governed), batchCrm: gateCrm(timedBatchCrm, gate, governed) }
+    ? { ...runtime.processorDeps, storage: gateStorage(runtime.processorDeps.storage, gate), crm: gateCrm(timedCrm, gate, sandbox), batchCrm: gateCrm(timedBatchCrm, gate, sandbox) }
     : { ...runtime.processorDeps, crm: timedCrm, batchCrm: timedBatchCrm };
   const loop = startWorkerLoop(deps, {
     ...data.loop,

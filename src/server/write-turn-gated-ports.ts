@@ -62,11 +62,14 @@ export function gateStorage(storage: StoragePorts, gate: WriteGate): StoragePort
 const CRM_READS = new Set<PropertyKey>(['describe', 'read']);
 
 /**
- * A CRM destination gated (see `gatePort`): the sandbox CRM writes the storage's file on `upsert`. Behind a
- * rate-limit governor every call writes (its token bucket lives in the same file), so all of them are gated.
+ * A CRM destination gated where it writes the storage's file: the sandbox CRM's
+ * `upsert` (its reads and every remote CRM's calls go at once: a HubSpot or
+ * Salesforce request writes nothing local). The rate-limit governor's token
+ * writes are gated in its store instead (`openRuntime`'s `wrapRateLimitStore`),
+ * so a remote call is never held for the write turn.
  */
-export function gateCrm(crm: CrmDestination, gate: WriteGate, options: { readonly governed: boolean }): CrmDestination {
-  return gatePort(crm, gate, options.governed ? new Set() : CRM_READS);
+export function gateCrm(crm: CrmDestination, gate: WriteGate, options: { readonly writesStorageFile: boolean }): CrmDestination {
+  return options.writesStorageFile ? gatePort(crm, gate, CRM_READS) : crm;
 }
 
 /**

@@ -9,6 +9,7 @@ import { SqliteWriteTurn } from '../../src/adapters/sqlite/sqlite-write-turn.js'
 import { loadConfig } from '../../src/config/config-loader.js';
 import { startIngestWriter } from '../../src/server/ingest-writer.js';
 import { startService } from '../../src/server/leadsync-service.js';
+import { openRuntime } from '../../src/server/runtime.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { CrmDestination } from '../../src/ports/crm-destination.js';
 import { gateCrm, gatePort, gateStorage, holdingForIngest } from '../../src/server/write-turn-gated-ports.js';
@@ -141,7 +142,7 @@ describe('the worker side of the gate', () => {
     expect(asked).toHaveLength(2);
   });
 
-  it('gates a CRM\'s reads only behind a rate-limit governor (its token bucket is written on every call)', async () => {
+  it('gates the sandbox CRM\'s upsert (it writes the storage file), never its reads nor a remote CRM\'s calls', async () => {
     const calls: string[] = [];
     const crm = {
       describe: () => Promise.resolve({ objects: [] }),
@@ -150,16 +151,38 @@ describe('the worker side of the gate', () => {
     } as unknown as CrmDestination;
     const turn = SqliteWriteTurn.create();
     turn.raise();
-    const ungoverned = gateCrm(crm, holdingForIngest(turn, 600_000), { governed: false });
-    await ungoverned.read('contacts', []);
-    const upserting = ungoverned.upsert('contacts', []);
-    const governed = gateCrm(crm, holdingForIngest(turn, 600_000), { governed: true });
-    const reading = governed.read('contacts', []);
+    const sandbox = gateCrm(crm, holdingForIngest(turn, 600_000), { writesStorageFile: true });
+    await sandbox.read('contacts', []);
+    const upserting = sandbox.upsert('contacts', []);
+    const remote = gateCrm(crm, holdingForIngest(turn, 600_000), { writesStorageFile: false });
+    await remote.read('contacts', []);
+    await remote.upsert('contacts', []);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(calls).toEqual(['read']);
+    expect(calls).toEqual(['read', 'read', 'upsert']);
     turn.lower();
-    await Promise.all([upserting, reading]);
-    expect(calls).toEqual(['read', 'upsert', 'read']);
+    await upserting;
+    expect(calls).toEqual(['read', 'read', 'upsert', 'upsert']);
+  });
+
+  it('gates the rate-limit governor\'s token store, which the runtime wraps (its bucket is written on every call)', async () => {
+    const turn = SqliteWriteTurn.create();
+    const config = await loadConfig('examples/leadsync.yaml', { env: {} });
+    let wrapped = 0;
+    const runtime = await openRuntime(
+      { ...config, document: { ...config.document, storage: { ...config.document.storage, file: tempFile() }, destination: { ...config.document.destination, rateLimit: { requests: 100, intervalMs: 10_000, realtimeReserve: 0.2, burst: 0.02, headroom: 0.02, maxWaitMs: 60_000 } } } },
+      { wrapRateLimitStore: (store) => ((wrapped += 1), gatePort(store, holdingForIngest(turn, 600_000))) },
+    );
+    cleanups.push(() => runtime.close());
+    expect(runtime.governor).toBeDefined();
+    expect(wrapped).toBe(1);
+    turn.raise();
+    let done = false;
+    const reading = runtime.crm.describe().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(done).toBe(false);
+    turn.lower();
+    await reading;
+    expect(done).toBe(true);
   });
 });
 
