@@ -67,7 +67,8 @@ export interface ApprovalStore {
   get(id: string): Promise<ApprovalItem | undefined>;
   /**
    * How many items are pending, counted by the store (the pending-approvals gauge
-   * reads it at every scrape). Overdue items not yet expired still count.
+   * reads it at every scrape; the dashboard overview's `approvalsPending` is this
+   * count too). Overdue items not yet expired still count.
    */
   countPending(): Promise<number>;
   decide(id: string, request: ApprovalDecisionRequest): Promise<DecideResult>;

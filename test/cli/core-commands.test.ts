@@ -1,8 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
 
 describe('leadsync normalize', () => {
   it('prints one JSON object and exits 0 for a value it can normalize', () => {
@@ -68,7 +68,7 @@ describe('leadsync dry-run', () => {
   });
 
   it('reads the payload from stdin and merges against --current', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-dry-run-'));
+    const dir = tempDirForThisTest('leadsync-dry-run-');
     const current = join(dir, 'current.json');
     writeFileSync(current, JSON.stringify({ contacts: { id: '501', fields: { lifecyclestage: 'customer', firstname: { value: 'Ada', appliedAt: '2026-11-01T00:00:00.000Z', confidence: 1, source: 'webform' } } } }));
     const payload = readFileSync('test/fixtures/webform/demo-request.json', 'utf8');
@@ -97,7 +97,7 @@ describe('leadsync check', () => {
   });
 
   it('fails usefully on a broken copy: picklist map to a missing option, unknown field, required field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-check-'));
+    const dir = tempDirForThisTest('leadsync-check-');
     const schema = readFileSync('examples/crm-schema.yaml', 'utf8')
       // The CRM renamed an option and gained a required field.
       .replace('{ value: demo_request, label: Demo Request }', '{ value: demo, label: Demo }')
@@ -123,7 +123,7 @@ describe('leadsync check', () => {
   });
 
   it('exits 2 with file:line for an invalid config', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-check-'));
+    const dir = tempDirForThisTest('leadsync-check-');
     copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
     writeFileSync(join(dir, 'leadsync.yaml'), readFileSync('examples/leadsync.yaml', 'utf8').replace('  maxRetries: 3', '  maxRetries: -1'));
     const run = runCli(['check', '--config', join(dir, 'leadsync.yaml')]);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperatorWorkspace, type OperatorWorkspace } from '../support/operator-workspace.js';
 import { runCli, runCliAsync, type CliRun } from './run-cli.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // The CLI contract of docs/cli.md, over every command: --help works, an unknown flag exits 2,
 // a bad or missing config exits 2 with what to do next, and --json puts exactly one JSON
@@ -80,7 +80,7 @@ function expectJsonError(run: CliRun, code: string | RegExp): void {
 
 beforeAll(() => {
   workspace = createOperatorWorkspace();
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-exit-codes-'));
+  dir = makeTempDir('leadsync-exit-codes-');
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   badConfig = join(dir, 'bad.yaml');
   writeFileSync(badConfig, readFileSync('examples/leadsync.yaml', 'utf8').replace('  maxRetries: 3', '  maxRetries: -1'));
@@ -90,7 +90,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await workspace.remove();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 describe('every command follows the CLI contract', SLOW, () => {

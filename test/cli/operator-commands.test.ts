@@ -1,11 +1,11 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/server/runtime.js';
 import {
   acceptFixture,
   acceptPayload,
-  createOperatorWorkspace,
   drainQueue,
   fixturePayload,
+  operatorWorkspaceForThisTest,
   snapshotDatabase,
   tamperAuditRow,
   type OperatorWorkspace,
@@ -20,13 +20,6 @@ const SLOW = { timeout: 120_000 };
 const GRACE = 'contacts:grace.hopper@navy-labs.example.com';
 const ADA = 'contacts:ada.lovelace@acme-analytics.co.uk';
 
-function workspaceForTest(): OperatorWorkspace {
-  const workspace = createOperatorWorkspace();
-  onTestFinished(async (context) => {
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
-  return workspace;
-}
 
 /** One open DLQ item (bad-lead-source under the original mapping); the runtime is closed so only the CLI touches the file. */
 async function withDeadLetter(workspace: OperatorWorkspace, more: (runtime: Runtime) => Promise<void> = () => Promise.resolve()): Promise<string> {
@@ -55,7 +48,7 @@ async function withApproval(workspace: OperatorWorkspace, createdAt?: Date): Pro
 
 describe('leadsync dlq', SLOW, () => {
   it('lists items grouped by code, shows one without its raw payload, and explains an unknown id', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const id = await withDeadLetter(workspace);
     const config = ['--config', workspace.originalConfig];
 
@@ -80,7 +73,7 @@ describe('leadsync dlq', SLOW, () => {
   });
 
   it('fix the mapping, dry-run (nothing changes), replay with an actor; the audit shows replayed then written', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const id = await withDeadLetter(workspace);
     const before = snapshotDatabase(workspace.dbFile);
 
@@ -111,7 +104,7 @@ describe('leadsync dlq', SLOW, () => {
   });
 
   it('discards with --dry-run first (nothing changes), then for real; a second discard is refused', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const id = await withDeadLetter(workspace);
     const config = ['--config', workspace.originalConfig];
     const before = snapshotDatabase(workspace.dbFile);
@@ -128,7 +121,7 @@ describe('leadsync dlq', SLOW, () => {
   });
 
   it('replays --all --code (with --source), dry run first', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     await withDeadLetter(workspace, async (runtime) => {
       await acceptPayload(runtime, 'webform', fixturePayload('webform/bad-lead-source.json', { email: 'alan@navy-labs.example.com', submission_id: 'sub_alan' }));
       await acceptFixture(runtime, 'zoominfo', 'zoominfo/bad-phone.json');
@@ -149,7 +142,7 @@ describe('leadsync dlq', SLOW, () => {
   });
 
   it('exits 2 for usage and config mistakes', () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const config = ['--config', workspace.originalConfig];
     const cases: { args: string[]; says: string }[] = [
       { args: ['dlq', 'replay', ...config], says: 'give the id' },
@@ -171,7 +164,7 @@ describe('leadsync dlq', SLOW, () => {
 
 describe('leadsync approvals', SLOW, () => {
   it('lists, dry-runs (nothing changes), approves (the field is written, the person audited), and refuses a second decision', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const id = await withApproval(workspace);
     const config = ['--config', workspace.originalConfig];
     const list = runCli(['approvals', 'list', ...config]);
@@ -197,7 +190,7 @@ describe('leadsync approvals', SLOW, () => {
   });
 
   it('refuses a stale item (exit 1, nothing marked), rejects, and expires old items', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const id = await withApproval(workspace);
     const config = ['--config', workspace.originalConfig];
     const runtime = await workspace.open('original');
@@ -214,7 +207,7 @@ describe('leadsync approvals', SLOW, () => {
     expect(reject.stdout).toContain('the CRM was not changed');
     expect(runCli(['audit', ADA, ...config]).stdout).toMatch(/rejected\s+person:sam/);
 
-    const old = workspaceForTest();
+    const old = operatorWorkspaceForThisTest();
     await withApproval(old, new Date(Date.now() - 15 * 86_400_000));
     const expiring = runCli(['approvals', 'list', '--config', old.originalConfig]);
     expect(expiring.status).toBe(0);
@@ -225,7 +218,7 @@ describe('leadsync approvals', SLOW, () => {
 
 describe('leadsync audit', SLOW, () => {
   it('verify passes with a row count, then names a tampered row and exits 1; an unknown lead exits 1', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     await withApproval(workspace);
     const config = ['--config', workspace.originalConfig];
     const ok = runCli(['audit', 'verify', ...config]);

@@ -1,19 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openHubSpotWorkspace, type HubSpotWorkspace } from '../support/hubspot-workspace.js';
+import { describe, expect, it } from 'vitest';
+import { hubSpotWorkspaceForThisTest } from '../support/hubspot-workspace.js';
 import { runCli, runCliAsync } from './run-cli.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // Each test runs the built CLI several times; on a loaded machine one run takes seconds.
 const SLOW = 180_000;
-
-let workspace: HubSpotWorkspace | undefined;
-afterEach(async (context) => {
-  await workspace?.close(context.task.result?.state === 'fail');
-  workspace = undefined;
-});
 
 interface PullJson {
   ok: boolean;
@@ -37,8 +31,7 @@ interface CheckJson {
 
 describe('leadsync schema pull (HubSpot emulator)', { timeout: SLOW }, () => {
   it('writes the described schema as a versioned, hashed file that the config then uses; a second pull is unchanged', async () => {
-    workspace = await openHubSpotWorkspace({ pullSchema: false });
-    const ws = workspace;
+    const ws = await hubSpotWorkspaceForThisTest({ pullSchema: false });
     // Before any pull the config has no schema: a config error that says what to run.
     const before = await runCliAsync(['check', '--config', ws.configFile], { env: ws.env });
     expect(before.status).toBe(2);
@@ -67,8 +60,7 @@ describe('leadsync schema pull (HubSpot emulator)', { timeout: SLOW }, () => {
   });
 
   it('check compares every mapping with the pulled schema and with the live one, and notices an edited pulled file', async () => {
-    workspace = await openHubSpotWorkspace();
-    const ws = workspace;
+    const ws = await hubSpotWorkspaceForThisTest();
     const file = join(ws.dir, 'schema', 'hubspot.pulled.yaml');
     const baseline = JSON.parse((await runCliAsync(['check', '--json', '--config', ws.configFile], { env: ws.env })).stdout) as CheckJson;
     const live = JSON.parse((await runCliAsync(['check', '--json', '--live', '--config', ws.configFile], { env: ws.env })).stdout) as CheckJson;
@@ -101,7 +93,7 @@ describe('leadsync schema pull (HubSpot emulator)', { timeout: SLOW }, () => {
   });
 
   it('fails with exit 1 and the reason when the CRM refuses the token', async () => {
-    workspace = await openHubSpotWorkspace({ pullSchema: false });
+    const workspace = await hubSpotWorkspaceForThisTest({ pullSchema: false });
     const run = await runCliAsync(['schema', 'pull', '--config', workspace.configFile], { env: { HUBSPOT_TOKEN: 'pat-na1-wrong' } });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('could not be described');
@@ -111,7 +103,7 @@ describe('leadsync schema pull (HubSpot emulator)', { timeout: SLOW }, () => {
 
 describe('leadsync schema pull (sandbox) and destination config errors', { timeout: SLOW }, () => {
   it('pulls the sandbox schema to --out, and a config reading that file checks clean', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-schema-'));
+    const dir = makeTempDir('leadsync-schema-');
     try {
       const out = join(dir, 'sandbox.pulled.yaml');
       const run = runCli(['schema', 'pull', '--config', 'examples/leadsync.yaml', '--out', out, '--json']);
@@ -130,12 +122,12 @@ describe('leadsync schema pull (sandbox) and destination config errors', { timeo
       expect(checked).toMatchObject({ schemaVersion: pulled.version, schemaIntegrity: 'intact' });
       expect(checked.findings).toEqual(original.findings);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
 
   it('names the missing or misplaced destination settings', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-schema-'));
+    const dir = makeTempDir('leadsync-schema-');
     try {
       const write = (destination: string): string => {
         const file = join(dir, 'leadsync.yaml');
@@ -153,7 +145,7 @@ describe('leadsync schema pull (sandbox) and destination config errors', { timeo
       const badLimit = runCli(['check', '--config', write('  kind: hubspot\n  token: abc\n  rateLimit: { realtimeReserve: 2 }')]);
       expect(badLimit.stderr).toContain('destination.rateLimit.realtimeReserve');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
 });

@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config-loader.js';
 import { startService, type RunningService } from '../../src/server/leadsync-service.js';
 import { createLogger } from '../../src/server/logger.js';
 import { runCliAsync } from './run-cli.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // `leadsync send` and `leadsync demo` run as processes against the real service,
 // started in this process on a temp SQLite file and a free port.
@@ -17,15 +18,15 @@ let service: RunningService;
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-send-'));
+  dir = makeTempDir('leadsync-send-');
   const config = await loadConfig('examples/leadsync.yaml', { env });
-  const withTempDb = { ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } };
+  const withTempDb = withStorage(config, { file: join(dir, 'leadsync.db') });
   service = await startService(withTempDb, { port: 0, host: '127.0.0.1', worker: true, log: () => undefined, logger: createLogger({ level: 'silent' }) });
 });
 
 afterAll(async () => {
   await service.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 const send = (args: readonly string[], extraEnv: Record<string, string> = env) =>

@@ -1,15 +1,12 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createOperatorWorkspace } from '../support/operator-workspace.js';
+import { describe, expect, it } from 'vitest';
+import { operatorWorkspaceForThisTest } from '../support/operator-workspace.js';
 import { runCliAsync } from './run-cli.js';
 
 // `leadsync tokens create|list|revoke`, the built bin on a temp SQLite file.
 
 describe('leadsync tokens', () => {
   it('creates a token once, lists it without the secret, refuses a taken name, and revokes by name', async () => {
-    const workspace = createOperatorWorkspace();
-    onTestFinished(async (context) => {
-      await workspace.remove(context.task.result?.state === 'fail');
-    });
+    const workspace = operatorWorkspaceForThisTest();
     const config = workspace.originalConfig;
 
     const dry = await runCliAsync(['tokens', 'create', '--config', config, '--name', 'maria', '--role', 'operator', '--dry-run', '--json']);

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HubSpotDestination } from '../../src/adapters/hubspot/hubspot-destination.js';
@@ -12,6 +11,7 @@ import type { UpsertInput } from '../../src/ports/crm-destination.js';
 import type { RateLimitPolicy } from '../../src/ports/rate-limit-store.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/hubspot-emulator.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
 
 /**
  * The governor's default policy against the HubSpot emulator's rolling window
@@ -62,8 +62,7 @@ class VirtualTime {
 }
 
 async function professionalPolicies(): Promise<{ implicit: RateLimitPolicy & { maxWaitMs: number }; explicit: RateLimitPolicy & { maxWaitMs: number } }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-rolling-window-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirForThisTest('leadsync-rolling-window-');
   const load = async (destination: string): Promise<RateLimitPolicy & { maxWaitMs: number }> => {
     const file = join(dir, `${String(Math.random()).slice(2)}.yaml`);
     writeFileSync(file, `version: 1\ndestination:\n  kind: hubspot\n  token: pat-x\n  tier: professional\n${destination}sources:\n  webform: { preset: webform }\n`);

@@ -1,20 +1,13 @@
 import { describe } from 'vitest';
 import { PgRateLimitStore } from '../../src/adapters/postgres/pg-rate-limit-store.js';
-import { openPostgresStorage, type PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
-import { schemaForThisTest, testDatabaseUrl } from '../support/postgres-test-schema.js';
+import { postgresStoragesForThisTest } from '../support/postgres-test-storage.js';
 import { rateLimitStoreContract } from './rate-limit-store.contract.js';
 
 describe('PostgreSQL rate-limit store', () => {
   // Two pools on one schema, as two worker processes would have; the schema is kept when a test fails.
   rateLimitStoreContract(async () => {
-    const opened: PostgresStorage[] = [];
-    const schema = schemaForThisTest(async () => {
-      for (const storage of opened) await storage.close();
-    });
-    const first = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 2 });
-    opened.push(first);
-    const second = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 2 });
-    opened.push(second);
+    const [first, second] = await postgresStoragesForThisTest(2, { maxConnections: 2 });
+    if (first === undefined || second === undefined) throw new Error('two storages were asked for');
     return { store: new PgRateLimitStore(first.database), peer: new PgRateLimitStore(second.database) };
   });
 });

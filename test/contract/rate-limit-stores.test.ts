@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, onTestFinished } from 'vitest';
 import { MemoryRateLimitStore } from '../../src/adapters/memory/memory-rate-limit-store.js';
 import { SqliteRateLimitStore } from '../../src/adapters/sqlite/sqlite-rate-limit-store.js';
 import { openSqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
 import { rateLimitStoreContract } from './rate-limit-store.contract.js';
+import { makeTempDir, removeTempDirUnlessFailed } from '../support/temp-dir.js';
 
 describe('in-memory rate-limit store', () => {
   rateLimitStoreContract(() => {
@@ -17,15 +16,14 @@ describe('in-memory rate-limit store', () => {
 describe('SQLite rate-limit store', () => {
   // Two connections to one file, as two worker processes would have; the file is kept when a test fails.
   rateLimitStoreContract(() => {
-    const directory = mkdtempSync(join(tmpdir(), 'leadsync-rate-limit-'));
+    const directory = makeTempDir('leadsync-rate-limit-');
     const file = join(directory, 'leadsync.db');
     const first = openSqliteStorage({ file, synchronous: 'normal' });
     const second = openSqliteStorage({ file, synchronous: 'normal' });
     onTestFinished(async (context) => {
       await first.close();
       await second.close();
-      if (context.task.result?.state === 'fail') console.error(`kept the database of failed test "${context.task.name}": ${file}`);
-      else rmSync(directory, { recursive: true, force: true });
+      removeTempDirUnlessFailed(context, directory, file);
     });
     return Promise.resolve({ store: new SqliteRateLimitStore(first.database), peer: new SqliteRateLimitStore(second.database) });
   });

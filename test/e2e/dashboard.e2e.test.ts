@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhooks } from '../../src/core/signatures/webhook-signature.js';
 import { createOperatorWorkspace, type OperatorWorkspace } from '../support/operator-workspace.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
+import { waitFor, waitUntil } from '../support/wait-for.js';
 
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core)
 // against the built service (`npm run build` first) on a temp SQLite file:
@@ -27,15 +28,8 @@ let failed = false;
 /** The page in use, screenshotted as `failure-<test>.png` when a test fails. */
 let current: Page | undefined;
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The service runs in another process behind a browser: waits are longer and probes rarer than in-process tests'. */
+const POLL = { timeoutMs: 15_000, intervalMs: 50 } as const;
 
 async function postWebform(fixture: string, id: string, changes: Record<string, unknown> = {}): Promise<number> {
   const body = Buffer.from(JSON.stringify({ ...(JSON.parse(readFileSync(join('test/fixtures', fixture), 'utf8')) as object), ...changes }));
@@ -92,7 +86,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   workspace = createOperatorWorkspace();
   service = await startServeProcess(workspace.originalConfig);
-  adminToken = await waitFor(() => Promise.resolve(/admin token: (lsk_\S+)/.exec(service.output())?.[1]), 'the first start to print the admin token');
+  adminToken = await waitFor(() => Promise.resolve(/admin token: (lsk_\S+)/.exec(service.output())?.[1]), 'the first start to print the admin token', POLL);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -102,8 +96,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  service?.process.kill('SIGTERM');
-  await new Promise((resolve) => service?.process.once('exit', resolve));
+  const child = service?.process;
+  // Wait only for a process that is still running: one that never started or already ended sends no 'exit'.
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
   await workspace?.remove(failed);
 }, 60_000);
 
@@ -115,9 +114,9 @@ describe('dashboard in a browser (built service, SQLite, sandbox CRM)', () => {
 
       expect(await postWebform('webform/bad-lead-source.json', 'msg_bad_1')).toBe(202);
       expect(await postWebform('webform/demo-request.json', 'msg_demo_1')).toBe(202);
-      await waitFor(async () => ((await apiAs<{ items: unknown[] }>(adminToken, 'GET', '/v1/dlq')).body.items.length > 0 ? true : undefined), 'a DLQ item');
+      await waitUntil(async () => (await apiAs<{ items: unknown[] }>(adminToken, 'GET', '/v1/dlq')).body.items.length > 0, 'a DLQ item', POLL);
       expect(await postWebform('webform/owner-change.json', 'msg_owner_1')).toBe(202);
-      await waitFor(async () => ((await apiAs<{ items: unknown[] }>(adminToken, 'GET', '/v1/approvals')).body.items.length > 0 ? true : undefined), 'a pending approval');
+      await waitUntil(async () => (await apiAs<{ items: unknown[] }>(adminToken, 'GET', '/v1/approvals')).body.items.length > 0, 'a pending approval', POLL);
       const maria = await createToken('maria', 'operator');
 
       const page = await newPage();
@@ -163,7 +162,7 @@ describe('dashboard in a browser (built service, SQLite, sandbox CRM)', () => {
       const written = await waitFor(async () => {
         const lead = await apiAs<{ record: { properties: Record<string, unknown> } | null }>(adminToken, 'GET', `/v1/leads/${GRACE}`);
         return lead.body.record?.properties['lead_source'] === 'partner' ? lead.body.record.properties : undefined;
-      }, 'the replayed lead to be written');
+      }, 'the replayed lead to be written', POLL);
       expect(written['lead_source']).toBe('partner');
 
       // An operator approves the owner change; the audit actor is the token's name.
@@ -198,7 +197,7 @@ describe('dashboard in a browser (built service, SQLite, sandbox CRM)', () => {
     try {
       // The fixed mapping knows "Partner Referal"; this value is still not an option of the CRM picklist.
       expect(await postWebform('webform/bad-lead-source.json', 'msg_bad_2', { email: 'alan.turing@navy-labs.example.com', submission_id: 'sub_alan', lead_source: 'Carrier Pigeon' })).toBe(202);
-      const item = await waitFor(async () => (await apiAs<{ items: { id: string; status: string }[] }>(adminToken, 'GET', '/v1/dlq')).body.items[0], 'a second DLQ item');
+      const item = await waitFor(async () => (await apiAs<{ items: { id: string; status: string }[] }>(adminToken, 'GET', '/v1/dlq')).body.items[0], 'a second DLQ item', POLL);
       const vera = await createToken('vera', 'viewer');
 
       const page = await newPage();

@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import type { Runtime } from '../../src/server/runtime.js';
 import { grantToken, type AuthHeaders } from '../support/api-token-fixtures.js';
-import { acceptFixture, createOperatorWorkspace, drainQueue, type OperatorWorkspace } from '../support/operator-workspace.js';
+import { acceptFixture, operatorWorkspaceForThisTest, drainQueue, type OperatorWorkspace } from '../support/operator-workspace.js';
 
 // Tokens, roles, the session cookie, read-only mode, masking and the
 // dashboard's own endpoints, in-process (app.inject) on a real SQLite file.
@@ -19,10 +19,7 @@ interface Setup {
 }
 
 async function setup(options: { readOnly?: boolean } = {}): Promise<Setup> {
-  const workspace = createOperatorWorkspace();
-  onTestFinished(async (context) => {
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
+  const workspace = operatorWorkspaceForThisTest();
   const runtime = await workspace.open('original');
   const loaded = options.readOnly ? { ...runtime.config, document: { ...runtime.config.document, service: { ...runtime.config.document.service, readOnly: true } } } : undefined;
   if (loaded) runtime.reload(loaded);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import type { Runtime } from '../../src/server/runtime.js';
-import { acceptFixture, acceptPayload, createOperatorWorkspace, drainQueue, fixturePayload, snapshotDatabase, type OperatorWorkspace } from '../support/operator-workspace.js';
+import { acceptFixture, acceptPayload, operatorWorkspaceForThisTest, drainQueue, fixturePayload, snapshotDatabase, type OperatorWorkspace } from '../support/operator-workspace.js';
 import { grantToken, type AuthHeaders } from '../support/api-token-fixtures.js';
 
 // Approvals end to end on a real SQLite file and the sandbox CRM, over the
@@ -26,10 +26,7 @@ interface Setup {
 }
 
 async function setup(options: { now?: () => Date } = {}): Promise<Setup> {
-  const workspace = createOperatorWorkspace();
-  onTestFinished(async (context) => {
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
+  const workspace = operatorWorkspaceForThisTest();
   const runtime = await workspace.open('original');
   const app = buildHttpApp({ runtime, bodyLimitBytes: 1_048_576, now: options.now ?? (() => new Date()), isReady: () => true });
   onTestFinished(() => app.close());

@@ -5,7 +5,7 @@ import { buildHttpApp } from '../../src/server/http-app.js';
 import { startService } from '../../src/server/leadsync-service.js';
 import { createLogger } from '../../src/server/logger.js';
 import { operatorDeps } from '../../src/server/operator-deps.js';
-import { acceptFixture, createOperatorWorkspace, drainQueue, tamperAuditRow } from '../support/operator-workspace.js';
+import { acceptFixture, drainQueue, operatorWorkspaceForThisTest, tamperAuditRow } from '../support/operator-workspace.js';
 import { grantToken } from '../support/api-token-fixtures.js';
 
 // Audit search, the per-field history and chain verification on a real
@@ -13,17 +13,10 @@ import { grantToken } from '../support/api-token-fixtures.js';
 
 const GRACE = 'contacts:grace.hopper@navy-labs.example.com';
 
-function workspaceForTest(): ReturnType<typeof createOperatorWorkspace> {
-  const workspace = createOperatorWorkspace();
-  onTestFinished(async (context) => {
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
-  return workspace;
-}
 
 describe('audit queries (HTTP in-process, SQLite)', () => {
   it('shows a lead\'s per-field history after a replay: before → after, confidence, reason, mapping version, actor', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const original = await workspace.open('original');
     await acceptFixture(original, 'webform', 'webform/bad-lead-source.json');
     await drainQueue(original);
@@ -49,7 +42,7 @@ describe('audit queries (HTTP in-process, SQLite)', () => {
   });
 
   it('searches with filters and pages, verifies the chain, and names a tampered row', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const runtime = await workspace.open('original');
     await acceptFixture(runtime, 'webform', 'webform/demo-request.json');
     await acceptFixture(runtime, 'webform', 'webform/bad-lead-source.json');
@@ -93,7 +86,7 @@ describe('audit queries (HTTP in-process, SQLite)', () => {
 
 describe('operator API over a real socket, worker running', () => {
   it('replays a DLQ item after a mapping fix, replays by code, and approves an owner change', async () => {
-    const workspace = workspaceForTest();
+    const workspace = operatorWorkspaceForThisTest();
     const original = await workspace.open('original');
     await acceptFixture(original, 'webform', 'webform/bad-lead-source.json');
     await acceptFixture(original, 'webform', 'webform/demo-request.json');

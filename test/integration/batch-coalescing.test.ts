@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { SandboxCrmDestination } from '../../src/adapters/sandbox-crm/sandbox-crm-destination.js';
 import { processBatch } from '../../src/app/batch-processor.js';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
 import { processJob, type JobProcessorDeps } from '../../src/app/job-processor.js';
-import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
 import type { CrmSchema } from '../../src/core/crm-schema/crm-schema-types.js';
-import { openRuntime, sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
+import { sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { exampleRuntimeForThisTest } from '../support/example-runtime.js';
 
 // Jobs of one batch that share a record (contacts of one company) are planned one
 // after another against an in-memory view of that record and written as one
@@ -18,20 +16,8 @@ import { ManualClock } from '../support/manual-clock.js';
 // jobs one at a time ends.
 
 const WORKER = 'worker-test';
-const opened: { runtime: Runtime; dir: string }[] = [];
-
-afterEach(async () => {
-  for (const { runtime, dir } of opened.splice(0)) {
-    await runtime.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 async function open(crmSchema?: (schema: CrmSchema) => CrmSchema): Promise<{ runtime: Runtime; deps: JobProcessorDeps; clock: ManualClock }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-coalesce-'));
-  const config: LoadedConfig = await loadConfig('examples/leadsync.yaml', { env: {} });
-  const runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous: 'normal' } } });
-  opened.push({ runtime, dir });
+  const { runtime, config } = await exampleRuntimeForThisTest('leadsync-coalesce-');
   const clock = new ManualClock('2026-11-25T12:00:00.000Z');
   const crm = crmSchema === undefined ? runtime.crm : new SandboxCrmDestination(sqliteDatabaseOf(runtime), { schema: crmSchema(config.schema), clock });
   // The batch lane calls `batchCrm` when the runtime gives one (a governed destination): the test's CRM serves both lanes.

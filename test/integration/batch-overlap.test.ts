@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
 import type { JobOutcome, JobProcessorDeps } from '../../src/app/job-processor.js';
 import { startWorkerLoop, type WorkerLoopOptions } from '../../src/app/worker-loop.js';
-import { loadConfig } from '../../src/config/config-loader.js';
 import type { CrmDestination, UpsertInput, UpsertResult } from '../../src/ports/crm-destination.js';
 import type { Job } from '../../src/ports/job-queue.js';
-import { openRuntime, sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
+import { sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { waitUntil } from '../support/wait-for.js';
+import { exampleRuntimeForThisTest } from '../support/example-runtime.js';
 
 // The worker loop keeps up to `batchInFlight` batches in flight: it claims the next
 // batch while the previous one waits on the CRM. Real SQLite storage and the sandbox
@@ -17,15 +17,6 @@ import { ManualClock } from '../support/manual-clock.js';
 // the batches' overlap is decided by the test, not by timing.
 
 const WORKER = 'overlap-test';
-const opened: { runtime: Runtime; dir: string }[] = [];
-
-afterEach(async () => {
-  for (const { runtime, dir } of opened.splice(0)) {
-    await runtime.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 interface HeldUpsert {
   /** The contacts' emails of this upsert call, in input order. */
   readonly emails: string[];
@@ -46,10 +37,7 @@ interface Opened {
 }
 
 async function open(): Promise<Opened> {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-batch-overlap-'));
-  const config = await loadConfig('examples/leadsync.yaml', { env: {} });
-  const runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous: 'normal' } } });
-  opened.push({ runtime, dir });
+  const { runtime } = await exampleRuntimeForThisTest('leadsync-batch-overlap-');
   const clock = new ManualClock('2026-11-25T12:00:00.000Z');
   const held: HeldUpsert[] = [];
   let maxHeld = 0;
@@ -102,17 +90,8 @@ async function enqueue(runtime: Runtime, clock: ManualClock, payloads: readonly 
   return eventIds;
 }
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** The worker loop is in-process and fast: probe often. */
+const POLL = { intervalMs: 5 } as const;
 
 function claimedJobs(runtime: Runtime): number {
   return sqliteDatabaseOf(runtime).prepare<[], { n: number }>('SELECT count(*) AS n FROM jobs WHERE claimed_by IS NOT NULL').get()?.n ?? -1;
@@ -151,7 +130,7 @@ describe('worker loop: batches in flight at once', () => {
     const worker = start(deps, {});
     try {
       // Two batches of two, both waiting in their contacts upsert; the third is not claimed while both slots are taken.
-      await until('two batches in flight', () => held.length === 2);
+      await waitUntil(() => held.length === 2, 'two batches in flight', POLL);
       expect(held.map((call) => call.emails)).toEqual([['a@co-a.com', 'b@co-b.com'], ['c@co-c.com', 'd@co-d.com']]);
       await sleep(50);
       expect(held).toHaveLength(2);
@@ -159,10 +138,10 @@ describe('worker loop: batches in flight at once', () => {
 
       // The second finishes first: its slot goes to the third batch while the first still waits.
       held[1]?.release();
-      await until('the third batch', () => held.length === 2 && held[1]?.emails[0] === 'e@co-e.com');
+      await waitUntil(() => held.length === 2 && held[1]?.emails[0] === 'e@co-e.com', 'the third batch', POLL);
       expect(settledEvents(worker).sort()).toEqual(eventIds.slice(2, 4).sort());
       for (const call of [...held]) call.release();
-      await until('every job settled', () => settledEvents(worker).length === 6);
+      await waitUntil(() => settledEvents(worker).length === 6, 'every job settled', POLL);
     } finally {
       for (const call of [...held]) call.release();
       await worker.stop();
@@ -195,16 +174,16 @@ describe('worker loop: batches in flight at once', () => {
     };
     const worker = start({ ...deps, storage: Object.create(deps.storage, { jobs: { value: counted, enumerable: true } }) as typeof deps.storage }, {});
     try {
-      await until('two batches in flight', () => held.length === 2);
+      await waitUntil(() => held.length === 2, 'two batches in flight', POLL);
       // The first claim after the check came back full (2 of 2): the second went out without asking again.
       expect(calls).toEqual(['depth', 'age', 'claim', 'claim']);
       // The second batch's claim was full too, so the third (one job, less than a batch, younger than maxAgeMs) is claimed at once.
       for (const call of [...held]) call.release();
-      await until('the tail batch', () => held.length === 1 && held[0]?.emails[0] === 'e@co-e.com');
+      await waitUntil(() => held.length === 1 && held[0]?.emails[0] === 'e@co-e.com', 'the tail batch', POLL);
       held[0]?.release();
-      await until('every job settled', () => worker.outcomes.length === 5);
+      await waitUntil(() => worker.outcomes.length === 5, 'every job settled', POLL);
       // The tail claim was not full: the loop is back to checking depth and age before it claims.
-      await until('a depth check after the tail', () => calls.lastIndexOf('depth') > calls.lastIndexOf('claim'));
+      await waitUntil(() => calls.lastIndexOf('depth') > calls.lastIndexOf('claim'), 'a depth check after the tail', POLL);
     } finally {
       for (const call of [...held]) call.release();
       await worker.stop();
@@ -217,14 +196,14 @@ describe('worker loop: batches in flight at once', () => {
     await enqueue(runtime, clock, ['a', 'b', 'c', 'd'].map((person, n) => submission(person, `co-${person}`, n)));
     const worker = start(deps, { batchInFlight: 1 });
     try {
-      await until('the first batch', () => held.length === 1);
+      await waitUntil(() => held.length === 1, 'the first batch', POLL);
       await sleep(50);
       expect(held).toHaveLength(1);
       expect(claimedJobs(runtime)).toBe(2);
       held[0]?.release();
-      await until('the second batch', () => held.length === 1 && held[0]?.emails[0] === 'c@co-c.com');
+      await waitUntil(() => held.length === 1 && held[0]?.emails[0] === 'c@co-c.com', 'the second batch', POLL);
       held[0]?.release();
-      await until('every job settled', () => settledEvents(worker).length === 4);
+      await waitUntil(() => settledEvents(worker).length === 4, 'every job settled', POLL);
     } finally {
       for (const call of [...held]) call.release();
       await worker.stop();
@@ -239,14 +218,14 @@ describe('worker loop: batches in flight at once', () => {
     // One job per lead per claim, so a lead's second update can only come in a later batch.
     const worker = start(deps, { batchPerLead: 1 });
     try {
-      await until('two batches in flight', () => held.length === 2);
+      await waitUntil(() => held.length === 2, 'two batches in flight', POLL);
       // The second batch skipped a2 and b2 (their leads' first jobs are in the first batch) and took c and d.
       expect(held.map((call) => call.emails)).toEqual([['a@shared.com', 'b@co-b.com'], ['c@shared.com', 'd@co-d.com']]);
       // The first batch's contacts write fails (transient): a1 and b1 wait for their retry, and a2, b2 with them.
       const [first, second] = held;
       first?.fail({ ok: false, code: 'CRM_UNAVAILABLE', message: 'down for the test', retryable: true });
       second?.release();
-      await until('the second batch settled', () => settledEvents(worker).length === 2);
+      await waitUntil(() => settledEvents(worker).length === 2, 'the second batch settled', POLL);
       expect(settledEvents(worker).sort()).toEqual([c1, d1].sort());
       expect(worker.outcomes.filter(({ outcome }) => outcome.kind === 'retry_scheduled').map(({ job }) => job.eventId).sort()).toEqual([a1, b1].sort());
       await sleep(50);
@@ -255,12 +234,12 @@ describe('worker loop: batches in flight at once', () => {
 
       // After the backoff: a1, b1 first, then a2, b2 in a batch of their own.
       clock.advance(120_000);
-      await until('the retried batch', () => held.length === 1);
+      await waitUntil(() => held.length === 1, 'the retried batch', POLL);
       expect(held[0]?.emails).toEqual(['a@shared.com', 'b@co-b.com']);
       held[0]?.release();
-      await until('the later updates', () => held.length === 1 && settledEvents(worker).length === 4);
+      await waitUntil(() => held.length === 1 && settledEvents(worker).length === 4, 'the later updates', POLL);
       held[0]?.release();
-      await until('every job settled', () => settledEvents(worker).length === 6);
+      await waitUntil(() => settledEvents(worker).length === 6, 'every job settled', POLL);
     } finally {
       for (const call of [...held]) call.release();
       await worker.stop();
@@ -285,11 +264,11 @@ describe('worker loop: batches in flight at once', () => {
     const [a, b, c, d] = await enqueue(runtime, clock, ['a', 'b', 'c', 'd'].map((person, n) => submission(person, `co-${person}`, n)));
     const worker = start(deps, {});
     try {
-      await until('two batches in flight', () => held.length === 2);
+      await waitUntil(() => held.length === 2, 'two batches in flight', POLL);
       const [first, second] = held;
       first?.fail(new Error('connection reset for the test'));
       second?.release();
-      await until('the second batch settled', () => settledEvents(worker).length === 2);
+      await waitUntil(() => settledEvents(worker).length === 2, 'the second batch settled', POLL);
     } finally {
       for (const call of [...held]) call.release();
       await worker.stop();
@@ -310,7 +289,7 @@ describe('worker loop: batches in flight at once', () => {
     const worker = start(deps, {});
     let stopped = false;
     try {
-      await until('two batches in flight', () => held.length === 2);
+      await waitUntil(() => held.length === 2, 'two batches in flight', POLL);
       const stopping = worker.stop().then(() => {
         stopped = true;
       });

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServeProcess } from '../support/serve-process.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // Kills the serving process with SIGKILL again and again while thousands of events
 // arrive, restarts it each time, and then proves from the database that every event
@@ -14,12 +14,12 @@ import { startServeProcess } from '../support/serve-process.js';
 
 const EVENTS = 2_000;
 const KILLS = 8;
-const dir = mkdtempSync(join(tmpdir(), 'leadsync-crash-'));
+const dir = makeTempDir('leadsync-crash-');
 let child: ChildProcess | undefined;
 
 afterAll(() => {
   child?.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 function writeConfig(): string {

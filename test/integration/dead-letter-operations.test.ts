@@ -5,7 +5,7 @@ import type { Runtime } from '../../src/server/runtime.js';
 import {
   acceptFixture,
   acceptPayload,
-  createOperatorWorkspace,
+  operatorWorkspaceForThisTest,
   drainQueue,
   fixturePayload,
   snapshotDatabase,
@@ -40,10 +40,7 @@ interface Setup {
 
 /** A workspace with one open DLQ item (bad-lead-source), and the HTTP app on the fixed config. */
 async function setup(): Promise<Setup> {
-  const workspace = createOperatorWorkspace();
-  onTestFinished(async (context) => {
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
+  const workspace = operatorWorkspaceForThisTest();
   const original = await workspace.open('original');
   const fixed = await workspace.open('fixed');
   const app = buildHttpApp({ runtime: fixed, bodyLimitBytes: 1_048_576, now: () => new Date(), isReady: () => true });

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfigDocument } from '../../src/config/config-loader.js';
@@ -7,10 +6,10 @@ import { rateLimitPolicyFor } from '../../src/config/rate-limit-defaults.js';
 import { describeDestination } from '../../src/server/schema-discovery.js';
 import { DEFAULT_CLIENT } from '../emulators/salesforce/salesforce-emulator-oauth.js';
 import { startSalesforceEmulator } from '../emulators/salesforce/salesforce-emulator.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
 
 function tempConfig(destination: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-destination-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirForThisTest('leadsync-destination-');
   const file = join(dir, 'leadsync.yaml');
   writeFileSync(file, `version: 1\ndestination:\n${destination}\nsources:\n  webform: { preset: webform }\n`);
   return file;

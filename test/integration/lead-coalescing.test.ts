@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/app/batch-processor.js';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
 import { processJob, type JobProcessorDeps } from '../../src/app/job-processor.js';
 import { startWorkerLoop } from '../../src/app/worker-loop.js';
-import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
 import type { CrmDestination, CrmRecordFailure } from '../../src/ports/crm-destination.js';
-import { openRuntime, type Runtime } from '../../src/server/runtime.js';
+import type { Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { exampleRuntimeForThisTest } from '../support/example-runtime.js';
 
 // Several updates of ONE lead inside one batch window: the queue hands the lead's
 // consecutive jobs out together (`consecutivePerLead`), and the batch lane writes
@@ -17,15 +15,6 @@ import { ManualClock } from '../support/manual-clock.js';
 
 const WORKER = 'worker-test';
 const LEAD = 'contacts:ada.lovelace@acme-analytics.co.uk';
-const opened: { runtime: Runtime; dir: string }[] = [];
-
-afterEach(async () => {
-  for (const { runtime, dir } of opened.splice(0)) {
-    await runtime.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 interface Opened {
   runtime: Runtime;
   deps: JobProcessorDeps;
@@ -36,10 +25,7 @@ interface Opened {
 }
 
 async function open(): Promise<Opened> {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-lead-coalesce-'));
-  const config: LoadedConfig = await loadConfig('examples/leadsync.yaml', { env: {} });
-  const runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous: 'normal' } } });
-  opened.push({ runtime, dir });
+  const { runtime } = await exampleRuntimeForThisTest('leadsync-lead-coalesce-');
   const clock = new ManualClock('2026-11-25T12:00:00.000Z');
   const upserts: { object: string; inputs: number }[] = [];
   const failures = new Map<string, { failure: CrmRecordFailure; id: string | undefined }>();

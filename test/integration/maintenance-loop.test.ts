@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
@@ -7,6 +5,7 @@ import { startMaintenanceLoop, type MaintenanceLoopOptions } from '../../src/app
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { flushPromises, ManualScheduler } from '../support/manual-scheduler.js';
 import { newEvent } from '../support/storage-fixtures.js';
+import { makeTempDir, removeTempDirUnlessFailed } from '../support/temp-dir.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -15,15 +14,14 @@ let dir: string;
 let storage: SqliteStorage;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-maintenance-'));
+  dir = makeTempDir('leadsync-maintenance-');
   storage = openSqliteStorage({ file: join(dir, 'leadsync.db') });
 });
 
 afterEach(async (context) => {
   await storage.close();
   // Keep the database of a failed test to look at (STYLE.md).
-  if (context.task.result?.state === 'fail') console.error(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
+  removeTempDirUnlessFailed(context, dir);
 });
 
 /** An event received at `receivedAt` whose job is finished, so retention may purge its payload. */

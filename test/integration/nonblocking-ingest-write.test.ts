@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,23 +11,23 @@ import { sqliteDatabaseOf } from '../../src/server/runtime.js';
 import { startIngestWriter } from '../../src/server/ingest-writer.js';
 import { startWalCheckpointer } from '../../src/server/wal-checkpointer.js';
 import { newEvent } from '../support/storage-fixtures.js';
+import { waitUntil } from '../support/wait-for.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // Ingest on the HTTP thread must not sleep its event loop while another connection (the worker
 // thread's, a `leadsync worker` process's) holds SQLite's write lock, and the HTTP connection
 // leaves WAL checkpoints to a thread of its own (docs/decisions/0014-nonblocking-ingest-writes.md).
 
-const dirs: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A database file in a temp directory removed when the test finishes (after the cleanups above). */
 function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-nonblocking-'));
-  dirs.push(dir);
-  return join(dir, 'leadsync.db');
+  return join(tempDirForThisTest('leadsync-nonblocking-'), 'leadsync.db');
 }
 
 /** A second connection on the same file, holding the write lock until `release`. */
@@ -40,14 +39,6 @@ function lockHolder(file: string): { release(): void } {
   });
   other.prepare('BEGIN IMMEDIATE').run();
   return { release: () => other.prepare('COMMIT').run() };
-}
-
-async function waitFor(probe: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('acceptMany while another connection holds the write lock', () => {
@@ -142,12 +133,12 @@ describe('WAL checkpoints off the HTTP thread', () => {
     const checkpointer = await startWalCheckpointer({ file, synchronous: 'full', intervalMs: 20, logger: createLogger({ level: 'silent' }), onGone: () => undefined });
     cleanups.push(() => checkpointer.stop());
     // Nothing else checkpoints (this connection's automatic checkpoints are off): the file grows only by the thread's.
-    await waitFor(() => statSync(file).size > before + 200 * 2000, 'the checkpoint thread to copy the WAL into the database file');
+    await waitUntil(() => statSync(file).size > before + 200 * 2000, 'the checkpoint thread to copy the WAL into the database file', { intervalMs: 10 });
   });
 
   it('the service turns the HTTP connection\'s automatic checkpoints off while its thread checkpoints', async () => {
     const config = await loadConfig('examples/leadsync.yaml', { env: { WEBFORM_SECRET: 'whsec_bGVhZHN5bmMtdGVzdC1zZWNyZXQ=' } });
-    const withTempDb = { ...config, document: { ...config.document, storage: { ...config.document.storage, file: tempFile() } } };
+    const withTempDb = withStorage(config, { file: tempFile() });
     const service = await startService(withTempDb, { port: 0, host: '127.0.0.1', worker: false, log: () => undefined, logger: createLogger({ level: 'silent' }) });
     cleanups.push(() => service.stop());
     expect(sqliteDatabaseOf(service.runtime).pragma('wal_autocheckpoint', { simple: true })).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openPostgresStorage, type PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
+import type { PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
 import type { Lane } from '../../src/ports/job-queue.js';
-import { schemaForThisTest, testDatabaseUrl } from '../support/postgres-test-schema.js';
+import { postgresStoragesForThisTest } from '../support/postgres-test-storage.js';
 import { newEvent } from '../support/storage-fixtures.js';
 
 // Several "processes" (each its own pool) claim and settle from one PostgreSQL queue while
@@ -14,13 +14,8 @@ const EVENTS_PER_PRODUCER = 300;
 const PRODUCERS = 2;
 const WORKERS = 4;
 
-async function openShared(): Promise<PostgresStorage[]> {
-  const opened: PostgresStorage[] = [];
-  const schema = schemaForThisTest(async () => {
-    for (const storage of opened) await storage.close();
-  });
-  for (let i = 0; i < WORKERS + 1; i += 1) opened.push(await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 3 }));
-  return opened;
+function openShared(): Promise<PostgresStorage[]> {
+  return postgresStoragesForThisTest(WORKERS + 1, { maxConnections: 3 });
 }
 
 describe('PostgreSQL job queue under concurrent workers', () => {

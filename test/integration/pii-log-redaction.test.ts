@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onTestFinished, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -8,6 +7,8 @@ import { loadConfig } from '../../src/config/config-loader.js';
 import { LeadsyncApiClient } from '../../src/server/leadsync-api-client.js';
 import { openRuntime } from '../../src/server/runtime.js';
 import { runCliAsync } from '../cli/run-cli.js';
+import { waitUntil } from '../support/wait-for.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // A full run of the built service (`leadsync serve`, worker thread included) with every
 // preset fixture — emails and phone numbers in many shapes, a DLQ item, an approval, a
@@ -65,10 +66,10 @@ function fixtureContacts(): string[] {
 
 describe('no personal data in the service logs', SLOW, () => {
   it('a full run with DLQ, approval, replay, refused deliveries and alerts logs no email or phone number', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-pii-'));
+    const dir = makeTempDir('leadsync-pii-');
     onTestFinished((context) => {
       if (context.task.result?.state === 'fail') console.error(`kept the PII test directory: ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+      else removeTempDir(dir);
     });
     copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
     const document = parse(readFileSync('examples/leadsync.yaml', 'utf8')) as Record<string, unknown>;
@@ -101,13 +102,8 @@ describe('no personal data in the service logs', SLOW, () => {
     // Watch the shared SQLite file (WAL) from here until the worker has processed everything.
     const runtime = await openRuntime(loaded);
     onTestFinished(() => runtime.close());
-    const drained = async (): Promise<void> => {
-      for (let i = 0; i < 600; i++) {
-        if (Object.values(await runtime.storage.jobs.depth()).every((n) => n === 0)) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error('the service did not process the fixtures in 60 s');
-    };
+    const drained = (): Promise<void> =>
+      waitUntil(async () => Object.values(await runtime.storage.jobs.depth()).every((n) => n === 0), 'the service to process the fixtures', { timeoutMs: 60_000, intervalMs: 100 });
     await drained();
     expect((await runtime.storage.deadLetters.groupByCode({ status: 'open' })).length).toBeGreaterThan(0);
     expect((await runtime.storage.approvals.list({ status: 'pending' })).items.length).toBeGreaterThan(0);

@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
 import { processJob } from '../../src/app/job-processor.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
 import { openRuntime, postgresUrlOf, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { schemaForThisTest, testDatabaseUrl, withTestConnection } from '../support/postgres-test-schema.js';
+import { makeTempDir, removeTempDir, tempDirForThisTest } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // The runtime on PostgreSQL: chosen by DATABASE_URL, with the sandbox CRM's
 // records in the same schema, running one event end to end.
@@ -20,16 +21,16 @@ function urlFor(schema: string): string {
 
 async function exampleConfig(dir: string, url?: string): Promise<LoadedConfig> {
   const config = await loadConfig('examples/leadsync.yaml', { env: {} });
-  return { ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), ...(url === undefined ? {} : { url }) } } };
+  return withStorage(config, { file: join(dir, 'leadsync.db'), ...(url === undefined ? {} : { url }) });
 }
 
 describe('runtime on PostgreSQL', () => {
   it('uses PostgreSQL when DATABASE_URL is set, and runs an event through the sandbox CRM stored there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-pg-runtime-'));
+    const dir = makeTempDir('leadsync-pg-runtime-');
     const opened: Runtime[] = [];
     const schema = schemaForThisTest(async () => {
       for (const runtime of opened) await runtime.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     });
     await withTestConnection(async (client) => {
       await client.query(`CREATE SCHEMA ${schema}`);
@@ -60,8 +61,7 @@ describe('runtime on PostgreSQL', () => {
   });
 
   it('takes storage.url before DATABASE_URL, and refuses a URL that is not postgres://', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leadsync-pg-runtime-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDirForThisTest('leadsync-pg-runtime-');
     expect(postgresUrlOf(await exampleConfig(dir, 'postgresql://a@h/db'), { DATABASE_URL: 'postgres://b@h/db' })).toBe('postgresql://a@h/db');
     expect(postgresUrlOf(await exampleConfig(dir), { DATABASE_URL: 'postgres://b@h/db' })).toBe('postgres://b@h/db');
     expect(postgresUrlOf(await exampleConfig(dir), {})).toBeUndefined();

@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusPipelineMetrics } from '../../src/adapters/prometheus/prometheus-pipeline-metrics.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
@@ -9,6 +7,8 @@ import { LeadsyncApiClient } from '../../src/server/leadsync-api-client.js';
 import { startService, type RunningService } from '../../src/server/leadsync-service.js';
 import { createLogger } from '../../src/server/logger.js';
 import { parseExposition, sampleValue, type MetricFamily } from '../support/prometheus-exposition.js';
+import { waitUntil } from '../support/wait-for.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // The real service on a temp SQLite file, its worker in a worker thread (so job and CRM counts reach
 // /metrics through the thread-registry merge): a small run (written, dead-lettered, pending approval,
@@ -29,7 +29,7 @@ const BASE_UNITS = /_(seconds|bytes|total|info|ratio|items|jobs|calls)$/;
 const NOT_BASE_UNITS = /_(ms|milliseconds|minutes|hours|kb|mb|percent)(_|$)/;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-metrics-'));
+  dir = makeTempDir('leadsync-metrics-');
   const loaded = await loadConfig('examples/leadsync.yaml', { env: {} });
   config = {
     ...loaded,
@@ -66,16 +66,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 async function waitForEmptyQueue(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const depth = await service.storage.jobs.depth();
-    if (Object.values(depth).every((n) => n === 0)) return;
-    await sleep(50);
-  }
-  throw new Error('the worker did not empty the queue in 10 s');
+  await waitUntil(async () => Object.values(await service.storage.jobs.depth()).every((n) => n === 0), 'the worker to empty the queue', { intervalMs: 50 });
 }
 
 async function scrape(url = `${service.url}/metrics`): Promise<{ text: string; families: Map<string, MetricFamily>; contentType: string | null }> {

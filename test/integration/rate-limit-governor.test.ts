@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
 import { processJob } from '../../src/app/job-processor.js';
 import { startWorkerLoop } from '../../src/app/worker-loop.js';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
-import { openHubSpotWorkspace, type HubSpotWorkspace } from '../support/hubspot-workspace.js';
+import { hubSpotWorkspaceForThisTest, type HubSpotWorkspace } from '../support/hubspot-workspace.js';
+import { waitUntil } from '../support/wait-for.js';
 
 // The worker, governed, against the HubSpot emulator over real HTTP and a real SQLite file.
 
@@ -16,26 +17,17 @@ interface SeenCall {
   readonly status: number;
 }
 
-let workspace: HubSpotWorkspace | undefined;
-let runtime: Runtime | undefined;
-
-afterEach(async (context) => {
-  await runtime?.close();
-  await workspace?.close(context.task.result?.state === 'fail');
-  runtime = undefined;
-  workspace = undefined;
-});
-
 /** Opens the runtime with a fetch that records every call to the emulator. */
 async function open(): Promise<{ runtime: Runtime; calls: SeenCall[]; workspace: HubSpotWorkspace }> {
-  workspace = await openHubSpotWorkspace();
+  const workspace = await hubSpotWorkspaceForThisTest();
   const calls: SeenCall[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     calls.push({ at: Date.now(), path: new URL(input instanceof Request ? input.url : String(input)).pathname, status: response.status });
     return response;
   };
-  runtime = await openRuntime(await workspace.load(), { fetch: recordingFetch });
+  const runtime = await openRuntime(await workspace.load(), { fetch: recordingFetch });
+  onTestFinished(() => runtime.close());
   return { runtime, calls, workspace };
 }
 
@@ -48,14 +40,6 @@ async function enqueueDemoRequest(target: Runtime, email: string): Promise<void>
   if (result.status !== 'queued') throw new Error(`not queued: ${JSON.stringify(result)}`);
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('rate-limit governor with the worker and the HubSpot emulator', () => {
   it('honours a 429 Retry-After: no call reaches HubSpot before it, and the job completes on its first attempt', async () => {
     const { runtime: rt, calls, workspace: ws } = await open();
@@ -63,7 +47,7 @@ describe('rate-limit governor with the worker and the HubSpot emulator', () => {
     await enqueueDemoRequest(rt, 'ada.rate@example.com');
     const loop = startWorkerLoop(rt.processorDeps, { workerId: 'w1', visibilityMs: 30_000, realtimeConcurrency: 4, batchMaxSize: 100, batchMaxAgeMs: 5_000, onError: (error) => { throw error; } });
     try {
-      await waitFor(async () => (await rt.storage.jobs.depth()).realtime === 0, 15_000);
+      await waitUntil(async () => (await rt.storage.jobs.depth()).realtime === 0, 'the realtime queue to empty', { timeoutMs: 15_000, intervalMs: 20 });
     } finally {
       await loop.stop();
     }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { processBatch } from '../../src/app/batch-processor.js';
 import { leadHistory } from '../../src/app/audit-queries.js';
 import { processJob } from '../../src/app/job-processor.js';
@@ -7,7 +7,7 @@ import { prepareEvent } from '../../src/core/plan/event-planner.js';
 import type { Lane } from '../../src/ports/job-queue.js';
 import type { NewEvent } from '../../src/ports/ingest-store.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
-import { openHubSpotWorkspace, type HubSpotWorkspace } from '../support/hubspot-workspace.js';
+import { hubSpotWorkspaceForThisTest, type HubSpotWorkspace } from '../support/hubspot-workspace.js';
 
 // destination.readBeforeWrite: when_needed against the HubSpot emulator over
 // HTTP, with a real SQLite file: an overwrite-only record is written without a
@@ -45,20 +45,11 @@ policies:
     contacts.linkedin_url: { policy: fill_empty }
 `;
 
-let workspace: HubSpotWorkspace | undefined;
-let runtime: Runtime | undefined;
-
-afterEach(async (context) => {
-  await runtime?.close();
-  await workspace?.close(context.task.result?.state === 'fail');
-  runtime = undefined;
-  workspace = undefined;
-});
-
 async function open(readBeforeWrite: 'always' | 'when_needed'): Promise<{ rt: Runtime; ws: HubSpotWorkspace }> {
-  workspace = await openHubSpotWorkspace({ destinationYaml: `  tier: professional\n  readBeforeWrite: ${readBeforeWrite}\n`, sourcesYaml: SOURCES });
-  runtime = await openRuntime(await workspace.load());
-  return { rt: runtime, ws: workspace };
+  const ws = await hubSpotWorkspaceForThisTest({ destinationYaml: `  tier: professional\n  readBeforeWrite: ${readBeforeWrite}\n`, sourcesYaml: SOURCES });
+  const rt = await openRuntime(await ws.load());
+  onTestFinished(() => rt.close());
+  return { rt, ws };
 }
 
 async function accept(rt: Runtime, source: string, lane: Lane, payloads: readonly Record<string, unknown>[]): Promise<void> {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config-loader.js';
@@ -7,6 +6,9 @@ import { signStandardWebhooks } from '../../src/core/signatures/webhook-signatur
 import { startService, type RunningService } from '../../src/server/leadsync-service.js';
 import { runCliAsync } from '../cli/run-cli.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce/salesforce-emulator.js';
+import { waitFor } from '../support/wait-for.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // examples/salesforce.yaml as a user runs it: against the Salesforce emulator (in-process,
 // port 0, its URL given through SF_INSTANCE_URL), checked by the built CLI and then the real
@@ -51,26 +53,16 @@ describe('examples/salesforce.yaml against the Salesforce emulator', () => {
 
     beforeAll(async () => {
       sf.reset();
-      dir = mkdtempSync(join(tmpdir(), 'leadsync-sf-example-'));
+      dir = makeTempDir('leadsync-sf-example-');
       const config = await loadConfig(CONFIG, { env: { SF_INSTANCE_URL: sf.url, WEBFORM_SECRET } });
-      const withTempDb = { ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } };
+      const withTempDb = withStorage(config, { file: join(dir, 'leadsync.db') });
       service = await startService(withTempDb, { port: 0, host: '127.0.0.1', worker: true, log: () => undefined });
     });
 
     afterAll(async () => {
       await service.stop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     });
-
-    async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
 
     it('writes a signed web-form event into Lead and Account and audits it', async () => {
       const body = readFileSync('test/fixtures/webform/demo-request.json');
@@ -83,7 +75,7 @@ describe('examples/salesforce.yaml against the Salesforce emulator', () => {
       });
       expect(accepted.status).toBe(202);
 
-      const lead = await waitFor(() => sf.records('Lead').find((record) => record['Leadsync_Id__c'] === 'ada.lovelace@acme-analytics.co.uk'), 'the Lead in the emulator');
+      const lead = await waitFor(() => sf.records('Lead').find((record) => record['Leadsync_Id__c'] === 'ada.lovelace@acme-analytics.co.uk'), 'the Lead in the emulator', { timeoutMs: 15_000 });
       expect(lead).toMatchObject({
         Email: 'ada.lovelace@acme-analytics.co.uk',
         FirstName: 'Ada',
@@ -98,7 +90,7 @@ describe('examples/salesforce.yaml against the Salesforce emulator', () => {
         // Defaulted by Salesforce on create.
         Status: 'Open - Not Contacted',
       });
-      const account = await waitFor(() => sf.records('Account').find((record) => record['Domain__c'] === 'acme-analytics.co.uk'), 'the Account in the emulator');
+      const account = await waitFor(() => sf.records('Account').find((record) => record['Domain__c'] === 'acme-analytics.co.uk'), 'the Account in the emulator', { timeoutMs: 15_000 });
       expect(account).toMatchObject({ Name: 'Acme Analytics' });
 
       if (service.firstAdminToken === null) throw new Error('the first start printed no admin token');
@@ -108,7 +100,7 @@ describe('examples/salesforce.yaml against the Salesforce emulator', () => {
         if (response.status !== 200) return undefined;
         const json = (await response.json()) as { entries: { outcome: string; changes: { field: string }[] }[] };
         return json.entries.length > 0 ? json : undefined;
-      }, 'the audit entry');
+      }, 'the audit entry', { timeoutMs: 15_000 });
       expect(audit.entries[0]?.outcome).toBe('written');
       expect(audit.entries[0]?.changes.map((change) => change.field)).toEqual(expect.arrayContaining(['LastName', 'Seniority__c', 'LeadSource']));
     });

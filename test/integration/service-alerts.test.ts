@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlertWebhookBody } from '../../src/adapters/alerts/webhook-alert-channel.js';
@@ -10,6 +9,7 @@ import { startService, type RunningService } from '../../src/server/leadsync-ser
 import { createLogger } from '../../src/server/logger.js';
 import { AlertReceiver } from '../support/alert-receiver.js';
 import { LogCapture } from '../support/log-capture.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // The real service (SQLite file, sandbox CRM, real sockets) with a signed webhook alert channel
 // and the log channel: a dead-lettered event reaches the owner with its payload id and trace.
@@ -22,7 +22,7 @@ let logs: LogCapture;
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-alerts-e2e-'));
+  dir = makeTempDir('leadsync-alerts-e2e-');
   receiver = await new AlertReceiver().start('/leadsync/alerts');
   logs = new LogCapture();
   const config = await loadConfig('examples/leadsync.yaml', { env: { WEBFORM_SECRET } });
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service.stop();
   await receiver.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 describe('alerts from the running service', () => {

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config-loader.js';
 import { signPlainHmac, signStandardWebhooks } from '../../src/core/signatures/webhook-signature.js';
 import { startService, type RunningService } from '../../src/server/leadsync-service.js';
+import { waitFor } from '../support/wait-for.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // The real service on a temp SQLite file with the sandbox CRM, over a real socket.
 
@@ -13,15 +15,15 @@ let service: RunningService;
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-e2e-'));
+  dir = makeTempDir('leadsync-e2e-');
   const config = await loadConfig('examples/leadsync.yaml', { env: { WEBFORM_SECRET } });
-  const withTempDb = { ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } };
+  const withTempDb = withStorage(config, { file: join(dir, 'leadsync.db') });
   service = await startService(withTempDb, { port: 0, host: '127.0.0.1', worker: true, log: () => undefined });
 });
 
 afterAll(async () => {
   await service.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 function fixture(name: string): Buffer {
@@ -42,16 +44,6 @@ async function postWebform(body: Buffer, id: string): Promise<{ status: number; 
 function adminAuth(): { authorization: string } {
   if (service.firstAdminToken === null) throw new Error('the first start printed no admin token');
   return { authorization: `Bearer ${service.firstAdminToken}` };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {

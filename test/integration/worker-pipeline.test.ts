@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SandboxCrmDestination } from '../../src/adapters/sandbox-crm/sandbox-crm-destination.js';
@@ -10,6 +9,8 @@ import { loadConfig } from '../../src/config/config-loader.js';
 import type { Lane } from '../../src/ports/job-queue.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // The worker against real SQLite storage and the sandbox CRM, with a manual clock:
 // retries, backoff bounds, dead-lettering, idempotency and the batch lane, without sleeps.
@@ -22,9 +23,9 @@ const WORKER = 'worker-test';
 const VISIBILITY = 30_000;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-worker-'));
+  dir = makeTempDir('leadsync-worker-');
   const config = await loadConfig('examples/leadsync.yaml', { env: {} });
-  runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db') } } });
+  runtime = await openRuntime(withStorage(config, { file: join(dir, 'leadsync.db') }));
   clock = new ManualClock('2026-11-25T12:00:00.000Z');
   // random() = 0.5 puts every backoff at half its ceiling, so the bounds are exact.
   deps = { ...runtime.processorDeps, now: () => clock.now(), random: () => 0.5 };
@@ -32,7 +33,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await runtime.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 const sandbox = (): SandboxCrmDestination => runtime.crm as SandboxCrmDestination;

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
@@ -10,23 +9,21 @@ import { startService, type RunningService } from '../../src/server/leadsync-ser
 import { createLogger } from '../../src/server/logger.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { auditDraft, newEvent } from '../support/storage-fixtures.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
 
 // The service runs its worker in a worker_threads thread (own SQLite connection on the
 // same WAL file), and the realtime lane settles jobs in groups: one transaction for
 // the settles that arrive together.
 
-const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A temp directory removed when the test finishes (after the cleanups above). */
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-thread-'));
-  dirs.push(dir);
-  return dir;
+  return tempDirForThisTest('leadsync-thread-');
 }
 
 describe('grouped settles (realtime lane)', () => {

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,31 +13,23 @@ import type { CrmDestination } from '../../src/ports/crm-destination.js';
 import { gateCrm, gatePort, gateStorage, holdingForIngest } from '../../src/server/write-turn-gated-ports.js';
 import { signStandardWebhooks } from '../../src/core/signatures/webhook-signature.js';
 import { newEvent } from '../support/storage-fixtures.js';
+import { waitUntil } from '../support/wait-for.js';
+import { tempDirForThisTest } from '../support/temp-dir.js';
+import { withStorage } from '../support/config-overrides.js';
 
 // The write-turn handoff between the ingest writer thread and the worker thread
 // (docs/decisions/0020-write-turn-handoff.md): an ingest commit that meets the
 // write lock raises the gate, and the worker side lets it have the lock next.
 
-const dirs: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A database file in a temp directory removed when the test finishes (after the cleanups above). */
 function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-write-turn-'));
-  dirs.push(dir);
-  return join(dir, 'leadsync.db');
-}
-
-async function waitFor(probe: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return join(tempDirForThisTest('leadsync-write-turn-'), 'leadsync.db');
 }
 
 /** A connection playing the worker thread: its write transactions on the same file. */
@@ -205,7 +195,7 @@ describe('the ingest writer thread with the gate', () => {
     // A worker transaction holds the write lock when the batch arrives: the writer meets SQLITE_BUSY and raises the gate.
     worker.prepare('BEGIN IMMEDIATE').run();
     const accepting = writer.acceptMany([newEvent({ leadId: 'a' }), newEvent({ leadId: 'b' })]);
-    await waitFor(() => turn.raised, 'the ingest writer to raise the gate');
+    await waitUntil(() => turn.raised, 'the ingest writer to raise the gate', { intervalMs: 5 });
     worker.prepare('COMMIT').run();
 
     // The worker's very next write transaction begins only after the ingest commit: it sees its events.
@@ -227,9 +217,13 @@ describe('the ingest writer thread with the gate', () => {
 });
 
 describe('writeWithoutBlocking with a gate on its connection', () => {
-  it('raises it on SQLITE_BUSY and lowers it once committed', async () => {
+  /**
+   * A WAL database with a `marks` table, its connection gated by a new write turn, while a worker
+   * connection holds the write lock (BEGIN IMMEDIATE, committed by the test).
+   */
+  function gatedWriteMeetingTheWorkerLock(options: Database.Options = {}): { db: Database.Database; turn: SqliteWriteTurn; worker: Database.Database } {
     const file = tempFile();
-    const db = new Database(file);
+    const db = new Database(file, options);
     cleanups.push(() => {
       db.close();
     });
@@ -239,9 +233,14 @@ describe('writeWithoutBlocking with a gate on its connection', () => {
     useWriteTurn(db, turn);
     const worker = workerConnection(file);
     worker.prepare('BEGIN IMMEDIATE').run();
+    return { db, turn, worker };
+  }
+
+  it('raises it on SQLITE_BUSY and lowers it once committed', async () => {
+    const { db, turn, worker } = gatedWriteMeetingTheWorkerLock();
 
     const writing = writeWithoutBlocking(db, () => db.transaction(() => db.prepare("INSERT INTO marks VALUES ('ingest')").run()).immediate());
-    await waitFor(() => turn.raised, 'the write to raise the gate');
+    await waitUntil(() => turn.raised, 'the write to raise the gate', { intervalMs: 5 });
     worker.prepare('COMMIT').run();
     await writing;
 
@@ -250,17 +249,7 @@ describe('writeWithoutBlocking with a gate on its connection', () => {
   });
 
   it('lowers it when it gives up with SQLITE_BUSY', async () => {
-    const file = tempFile();
-    const db = new Database(file, { timeout: 30 });
-    cleanups.push(() => {
-      db.close();
-    });
-    db.pragma('journal_mode = WAL');
-    db.prepare('CREATE TABLE marks (who TEXT)').run();
-    const turn = SqliteWriteTurn.create();
-    useWriteTurn(db, turn);
-    const worker = workerConnection(file);
-    worker.prepare('BEGIN IMMEDIATE').run();
+    const { db, turn } = gatedWriteMeetingTheWorkerLock({ timeout: 30 });
 
     const error: unknown = await writeWithoutBlocking(db, () => db.transaction(() => db.prepare("INSERT INTO marks VALUES ('ingest')").run()).immediate()).then(
       () => undefined,
@@ -271,18 +260,8 @@ describe('writeWithoutBlocking with a gate on its connection', () => {
   });
 
   it('leaves a connection without a gate as it was', async () => {
-    const file = tempFile();
-    const db = new Database(file);
-    cleanups.push(() => {
-      db.close();
-    });
-    db.pragma('journal_mode = WAL');
-    db.prepare('CREATE TABLE marks (who TEXT)').run();
-    const turn = SqliteWriteTurn.create();
-    useWriteTurn(db, turn);
+    const { db, turn, worker } = gatedWriteMeetingTheWorkerLock();
     useWriteTurn(db, undefined);
-    const worker = workerConnection(file);
-    worker.prepare('BEGIN IMMEDIATE').run();
 
     const writing = writeWithoutBlocking(db, () => db.transaction(() => db.prepare("INSERT INTO marks VALUES ('ingest')").run()).immediate());
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -297,7 +276,7 @@ describe('leadsync serve with the worker thread', () => {
   it('answers 202 and processes every event with the gate between its ingest writer and its worker thread', async () => {
     const secret = 'whsec_bGVhZHN5bmMtdGVzdC1zZWNyZXQ=';
     const config = await loadConfig('examples/leadsync.yaml', { env: { WEBFORM_SECRET: secret } });
-    const withTempDb = { ...config, document: { ...config.document, storage: { ...config.document.storage, file: tempFile() } } };
+    const withTempDb = withStorage(config, { file: tempFile() });
     const service = await startService(withTempDb, { port: 0, host: '127.0.0.1', worker: true, log: () => undefined, logger: createLogger({ level: 'silent' }) });
     cleanups.push(() => service.stop());
     expect(service.workerMode).toBe('thread');

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { loadConfig, loadConfigDocument, pulledSchemaPath, type LoadedConfig } from '../../src/config/config-loader.js';
 import { pulledSchemaDocument } from '../../src/config/pulled-schema.js';
 import { describeDestination } from '../../src/server/schema-discovery.js';
 import { objectsFromCrmSchema, startHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from '../emulators/hubspot/hubspot-emulator.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 /** A temp directory with a leadsync config pointed at a running HubSpot emulator, and its schema pulled. */
 export interface HubSpotWorkspace {
@@ -43,7 +44,7 @@ const DEFAULT_SOURCES = `sources:
 export async function openHubSpotWorkspace(options: HubSpotWorkspaceOptions = {}): Promise<HubSpotWorkspace> {
   const example = await loadConfig('examples/leadsync.yaml', { env: {} });
   const emulator = await startHubSpotEmulator({ objects: objectsFromCrmSchema(example.schema), ...options.emulator });
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-hubspot-'));
+  const dir = makeTempDir('leadsync-hubspot-');
   const configFile = join(dir, 'leadsync.yaml');
   const env = { HUBSPOT_TOKEN: emulator.token };
   writeFileSync(
@@ -72,7 +73,16 @@ ${options.destinationYaml ?? '  tier: professional\n'}${options.sourcesYaml ?? D
     async close(keep = false) {
       await emulator.close();
       if (keep) console.error(`kept the HubSpot workspace: ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+      else removeTempDir(dir);
     },
   };
+}
+
+/** {@link openHubSpotWorkspace} for the current test: closed when it finishes, its directory kept (and named on stderr) when it failed. */
+export async function hubSpotWorkspaceForThisTest(options: HubSpotWorkspaceOptions = {}): Promise<HubSpotWorkspace> {
+  const workspace = await openHubSpotWorkspace(options);
+  onTestFinished(async (context) => {
+    await workspace.close(context.task.result?.state === 'fail');
+  });
+  return workspace;
 }

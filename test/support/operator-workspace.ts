@@ -1,13 +1,14 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
+import { onTestFinished } from 'vitest';
 import { admitPayload } from '../../src/app/event-ingestion.js';
 import { processJob, type JobOutcome, type JobProcessorDeps } from '../../src/app/job-processor.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/config-loader.js';
 import { webformPreset } from '../../src/config/presets/webform-preset.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 /**
  * A temp directory with one SQLite file and two configs over it, both from
@@ -29,7 +30,7 @@ export interface OperatorWorkspace {
 }
 
 export function createOperatorWorkspace(): OperatorWorkspace {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-operator-'));
+  const dir = makeTempDir('leadsync-operator-');
   const dbFile = join(dir, 'leadsync.db');
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   const document = parse(readFileSync('examples/leadsync.yaml', 'utf8')) as Record<string, Record<string, unknown>>;
@@ -74,9 +75,18 @@ export function createOperatorWorkspace(): OperatorWorkspace {
     async remove(keep = false) {
       for (const runtime of runtimes.splice(0)) await runtime.close();
       if (keep) console.error(`kept the operator workspace of a failed test: ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+      else removeTempDir(dir);
     },
   };
+}
+
+/** A workspace for the current test: removed when it finishes, kept (and named on stderr) when it failed. */
+export function operatorWorkspaceForThisTest(): OperatorWorkspace {
+  const workspace = createOperatorWorkspace();
+  onTestFinished(async (context) => {
+    await workspace.remove(context.task.result?.state === 'fail');
+  });
+  return workspace;
 }
 
 /** Reads a fixture under test/fixtures, optionally with some top-level fields changed. */

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openPostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
 import { testDatabaseUrl, uniqueSchemaName, withTestConnection } from './postgres-test-schema.js';
 import { startServeProcess, type ServeProcess } from './serve-process.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 // The multi-process chaos run of issue 5 on PostgreSQL, shared by the test
 // (test/integration/postgres-chaos.test.ts, sized for CI) and the benchmark
@@ -239,7 +239,7 @@ async function reclaimTime(schema: string, pid: number, ids: readonly string[], 
 
 export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-pg-chaos-'));
+  const dir = makeTempDir('leadsync-pg-chaos-');
   const schema = uniqueSchemaName('chaos');
   await withTestConnection((client) => client.query(`CREATE SCHEMA ${schema}`));
   const children: ChildProcess[] = [];
@@ -433,7 +433,7 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
     };
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ApprovalStore } from '../../ports/approval-store.js';
 import type { DashboardStatsStore, OverviewStats, Timeseries, TimeseriesQuery, TimeseriesSeries } from '../../ports/dashboard-stats-store.js';
 import { LANES, type JobQueue } from '../../ports/job-queue.js';
 import { checkDate } from './pg-column-codecs.js';
@@ -16,8 +17,8 @@ const MAX_BUCKETS = 2000;
 
 /**
  * Dashboard aggregates from `stats_minutes` and `stats_hours` (kept by
- * triggers, migrations 004 and 005), the queue's own depth and age, and the
- * small indexed counts of DLQ items and approvals. Buckets of whole hours read
+ * triggers, migrations 004 and 005), the queue's own depth and age, the
+ * small indexed count of DLQ items and the approval store's own pending count. Buckets of whole hours read
  * the hours (and the minutes of the range's last, unfinished hour), so a month
  * costs ~720 rows per series however thinly its traffic is spread; other
  * widths read the minutes.
@@ -26,6 +27,7 @@ export class PgDashboardStatsStore implements DashboardStatsStore {
   constructor(
     private readonly database: PgDatabase,
     private readonly jobs: JobQueue,
+    private readonly approvals: Pick<ApprovalStore, 'countPending'>,
   ) {}
 
   async timeseries(query: TimeseriesQuery): Promise<Timeseries> {
@@ -72,24 +74,22 @@ export class PgDashboardStatsStore implements DashboardStatsStore {
 
   async overview(since: Date): Promise<OverviewStats> {
     const now = new Date();
-    const [totals, counts, depth, age] = await Promise.all([
+    const [totals, counts, depth, age, approvalsPending] = await Promise.all([
       this.database.query<{ source: string; lane: string; metric: string; n: number }>(
         'SELECT source, lane, metric, sum(n)::float8 AS n FROM stats_minutes WHERE minute >= $1 GROUP BY 1, 2, 3 ORDER BY source COLLATE "C", lane COLLATE "C", metric COLLATE "C"',
         [Math.floor(checkDate(since).getTime() / 60_000)],
       ),
-      this.database.query<{ dead_letters: number; approvals: number }>(
-        `SELECT (SELECT count(*) FROM dead_letters WHERE status = 'open')::int AS dead_letters,
-                (SELECT count(*) FROM approvals WHERE status = 'pending')::int AS approvals`,
-      ),
+      this.database.query<{ dead_letters: number }>("SELECT count(*)::int AS dead_letters FROM dead_letters WHERE status = 'open'"),
       this.jobs.depth(),
       this.jobs.oldestAgeMs(now),
+      this.approvals.countPending(),
     ]);
     return {
       since,
       totals: totals.rows,
       queue: LANES.map((lane) => ({ lane, depth: depth[lane], oldestEnqueuedAt: depth[lane] === 0 ? null : new Date(now.getTime() - age[lane]) })),
       deadLettersOpen: counts.rows[0]?.dead_letters ?? 0,
-      approvalsPending: counts.rows[0]?.approvals ?? 0,
+      approvalsPending,
     };
   }
 }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { ApprovalStore } from '../../ports/approval-store.js';
 import type { DashboardStatsStore, OverviewStats, Timeseries, TimeseriesQuery, TimeseriesSeries } from '../../ports/dashboard-stats-store.js';
 import { LANES } from '../../ports/job-queue.js';
 import { promised } from './sqlite-async-bridge.js';
@@ -18,7 +19,7 @@ const MAX_BUCKETS = 2000;
 /**
  * Dashboard aggregates from `stats_minutes` and `stats_hours` (migrations
  * 004 and 006; kept by the ingest and audit stores since 007) and the small indexed counts of jobs, DLQ
- * items and approvals. Buckets of whole hours read the hours (and the minutes
+ * items, and the approval store's own pending count. Buckets of whole hours read the hours (and the minutes
  * of the range's last, unfinished hour), so a month costs ~720 rows per series
  * however thinly its traffic is spread; other widths read the minutes.
  */
@@ -31,9 +32,11 @@ export class SqliteDashboardStatsStore implements DashboardStatsStore {
   private readonly laneDepth: BetterSqlite3.Statement<[string], { n: number }>;
   private readonly laneOldest: BetterSqlite3.Statement<[string], { enqueued_at: number }>;
   private readonly openDeadLetters: BetterSqlite3.Statement<[], { n: number }>;
-  private readonly pendingApprovals: BetterSqlite3.Statement<[], { n: number }>;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(
+    db: BetterSqlite3.Database,
+    private readonly approvals: Pick<ApprovalStore, 'countPending'>,
+  ) {
     // better-sqlite3 binds JS numbers as REAL: the casts keep the bucket division an integer one.
     const seriesSql = (where: string): string =>
       `SELECT (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, source, lane, metric, sum(n) AS n FROM stats_minutes
@@ -54,7 +57,6 @@ export class SqliteDashboardStatsStore implements DashboardStatsStore {
     // jobs_by_lane (lane, id): the lowest id of a lane is its oldest job.
     this.laneOldest = db.prepare('SELECT enqueued_at FROM jobs WHERE lane = ? ORDER BY id LIMIT 1');
     this.openDeadLetters = db.prepare("SELECT count(*) AS n FROM dead_letters WHERE status = 'open'");
-    this.pendingApprovals = db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'");
   }
 
   timeseries(query: TimeseriesQuery): Promise<Timeseries> {
@@ -90,7 +92,9 @@ export class SqliteDashboardStatsStore implements DashboardStatsStore {
       : this.hourSeriesOfSource.all(first, width, first / 60, endHour, source, tailFrom, end, source);
   }
 
-  overview(since: Date): Promise<OverviewStats> {
+  async overview(since: Date): Promise<OverviewStats> {
+    // One count of pending approvals for the dashboard and the metrics gauge: the approval store's.
+    const approvalsPending = await this.approvals.countPending();
     return promised(() => ({
       since,
       totals: this.totals.all(Math.floor(toMs(since) / 60_000)),
@@ -99,7 +103,7 @@ export class SqliteDashboardStatsStore implements DashboardStatsStore {
         return { lane, depth: this.laneDepth.get(lane)?.n ?? 0, oldestEnqueuedAt: oldest === undefined ? null : fromMs(oldest.enqueued_at) };
       }),
       deadLettersOpen: this.openDeadLetters.get()?.n ?? 0,
-      approvalsPending: this.pendingApprovals.get()?.n ?? 0,
+      approvalsPending,
     }));
   }
 }

@@ -1,15 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { readMigrationFiles, type MigrationFile } from '../../adapter-support/migration-file-reader.js';
 import { LeadsyncError } from '../../core/errors/error-codes.js';
 
 /** One numbered schema change, from `migrations/NNN-name.sql`. */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-const MIGRATION_FILE = /^(\d{3})-([a-z0-9-]+)\.sql$/;
+export type Migration = MigrationFile;
 
 /**
  * Reads the migration files of a directory, in version order. Versions must
@@ -20,25 +14,7 @@ const MIGRATION_FILE = /^(\d{3})-([a-z0-9-]+)\.sql$/;
  * @param directory (Default: the `migrations/` folder next to this module)
  */
 export function loadMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly Migration[] {
-  if (!existsSync(directory)) {
-    // tsc does not copy .sql files; a build that forgets them fails here, by name, rather than with a bare ENOENT.
-    throw new Error(`migrations directory not found: ${directory.href}; the build must copy src/adapters/sqlite/migrations/*.sql next to the compiled adapter`);
-  }
-  const migrations = readdirSync(directory)
-    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
-    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
-    .map(({ file, match }) => ({
-      version: Number(match[1]),
-      name: match[2] ?? file,
-      sql: readFileSync(new URL(file, directory), 'utf8'),
-    }))
-    .sort((a, b) => a.version - b.version);
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(`migration versions must run 1, 2, 3… without gaps; found ${migration.version} at position ${index + 1} in ${directory.href}`);
-    }
-  });
-  return migrations;
+  return readMigrationFiles(directory, { fileName: /^(\d{3})-([a-z0-9-]+)\.sql$/, sourceFolder: 'src/adapters/sqlite/migrations' });
 }
 
 /**

@@ -106,7 +106,7 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
     ingest: new SqliteIngestStore(db, jobs),
     outcomes: new SqliteJobOutcomeStore(db, { jobs, audit, deadLetters, approvals, fieldState }),
     apiTokens: new SqliteApiTokenStore(db),
-    dashboardStats: new SqliteDashboardStatsStore(db),
+    dashboardStats: new SqliteDashboardStatsStore(db, approvals),
     close: () =>
       new Promise<void>((resolveClose) => {
         if (db.open) db.close();

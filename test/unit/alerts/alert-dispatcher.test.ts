@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAlertDispatcher, type AlertDispatcherOptions } from '../../../src/app/alert-dispatcher.js';
 import type { DeadLetterNotice } from '../../../src/app/job-processor.js';
 import type { Alert, AlertChannel, DeadLetterAlert, FloodSummaryAlert } from '../../../src/ports/alert-channel.js';
+import { deadLetterAlert } from '../../support/alert-fixtures.js';
 import { CapturingLogger } from '../../support/capturing-logger.js';
 import { flushPromises, ManualScheduler } from '../../support/manual-scheduler.js';
 
@@ -62,10 +63,7 @@ describe('alert dispatcher', () => {
     dispatcher.notify(notice());
     await flushPromises();
 
-    const expected: DeadLetterAlert = {
-      kind: 'dead_letter', id: 'alert_1', time: scheduler.now().toISOString(), eventId: '42', deadLetterId: '7', source: 'webform',
-      leadKey: 'contacts:ada@example.com', errorCode: 'CRM_PICKLIST_MISMATCH', message: notice().message, trace: notice().trace, attempts: 1,
-    };
+    const expected = deadLetterAlert({ time: scheduler.now().toISOString(), message: notice().message, trace: notice().trace });
     expect(slack.received).toEqual([expected]);
     expect(webhook.received).toEqual([expected]);
     expect(dispatcher.stats()).toMatchObject({ notices: 1, alerts: 1, delivered: 2, failed: 0, dropped: 0 });

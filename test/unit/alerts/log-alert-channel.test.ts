@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { LogAlertChannel } from '../../../src/adapters/alerts/log-alert-channel.js';
-import type { DeadLetterAlert } from '../../../src/ports/alert-channel.js';
 import type { StructuredLogger } from '../../../src/ports/structured-logger.js';
 import { createLogger } from '../../../src/server/logger.js';
+import { deadLetterAlert } from '../../support/alert-fixtures.js';
 import { LogCapture } from '../../support/log-capture.js';
 
-const alert: DeadLetterAlert = {
-  kind: 'dead_letter',
-  id: 'alert_1',
-  time: '2026-01-01T00:00:00.000Z',
-  eventId: '42',
-  deadLetterId: '7',
-  source: 'webform',
+// Personal data in the lead key, message and trace, for the log's masking.
+const alert = deadLetterAlert({
   leadKey: 'contacts:ada.lovelace@acme-analytics.co.uk',
-  errorCode: 'CRM_PICKLIST_MISMATCH',
   message: 'contacts.phone: "+44 20 7946 0958" rejected',
   trace: 'contacts.phone: CRM_TYPE_MISMATCH for ada.lovelace@acme-analytics.co.uk',
-  attempts: 1,
-};
+});
 
 describe('log alert channel', () => {
   it('writes one error line with the alert under `alert`, personal data masked by the logger', async () => {

@@ -1,21 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackAlertChannel, type SlackMessage } from '../../../src/adapters/alerts/slack-alert-channel.js';
-import type { DeadLetterAlert, FloodSummaryAlert } from '../../../src/ports/alert-channel.js';
+import type { FloodSummaryAlert } from '../../../src/ports/alert-channel.js';
+import { deadLetterAlert } from '../../support/alert-fixtures.js';
 import { AlertReceiver } from '../../support/alert-receiver.js';
 
-const deadLetter: DeadLetterAlert = {
-  kind: 'dead_letter',
-  id: 'alert_1',
-  time: '2026-01-01T00:00:00.000Z',
-  eventId: '42',
-  deadLetterId: '7',
-  source: 'webform',
-  leadKey: 'contacts:ada@example.com',
-  errorCode: 'CRM_PICKLIST_MISMATCH',
+// Characters Slack's mrkdwn would read (<, >, &, ```) in the message and trace.
+const deadLetter = deadLetterAlert({
   message: 'contacts.lead_source: "Trade <show>" & more is not an option',
   trace: 'contacts.lead_source: CRM_PICKLIST_MISMATCH "Trade show" (nearest: Tradeshow)\nprevious attempt: ```boom```',
   attempts: 2,
-};
+});
 
 const summary: FloodSummaryAlert = {
   kind: 'flood_summary',

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebhookAlertChannel, type AlertWebhookBody } from '../../../src/adapters/alerts/webhook-alert-channel.js';
 import { createAlertDispatcher } from '../../../src/app/alert-dispatcher.js';
 import { verifySignature, type SignatureScheme } from '../../../src/core/signatures/webhook-signature.js';
-import type { DeadLetterAlert } from '../../../src/ports/alert-channel.js';
+import { deadLetterAlert } from '../../support/alert-fixtures.js';
 import { AlertReceiver, type ReceivedRequest } from '../../support/alert-receiver.js';
 import { CapturingLogger } from '../../support/capturing-logger.js';
 import { flushPromises, ManualScheduler } from '../../support/manual-scheduler.js';
@@ -10,19 +10,7 @@ import { flushPromises, ManualScheduler } from '../../support/manual-scheduler.j
 const SECRET = 'whsec_YWxlcnQtd2ViaG9vay1zZWNyZXQ=';
 const scheme: SignatureScheme = { scheme: 'standard-webhooks', secrets: [SECRET], toleranceSeconds: 300 };
 
-const alert: DeadLetterAlert = {
-  kind: 'dead_letter',
-  id: 'alert_1',
-  time: '2026-01-01T00:00:00.000Z',
-  eventId: '42',
-  deadLetterId: '7',
-  source: 'webform',
-  leadKey: 'contacts:ada@example.com',
-  errorCode: 'CRM_PICKLIST_MISMATCH',
-  message: 'contacts.lead_source: "Trade show" is not an option',
-  trace: 'contacts.lead_source: CRM_PICKLIST_MISMATCH "Trade show" (nearest: Tradeshow)',
-  attempts: 1,
-};
+const alert = deadLetterAlert();
 
 /** Verifies a received request exactly as a receiver would, with the core's verifier. */
 function verify(request: ReceivedRequest, nowMs = Date.now()) {

@@ -53,12 +53,27 @@ describe('layer rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  // src/adapter-support/ holds code several adapters share (e.g. reading migration files) without being an
+  // adapter itself: any adapter may import it, so it must not import an adapter back.
+  it('src/adapter-support imports no adapters, nor app/server/cli', () => {
+    const supportFiles = files.filter((f) => layerOf(f)[0] === 'adapter-support');
+    expect(supportFiles.length).toBeGreaterThan(0);
+    const offenders: string[] = [];
+    for (const file of supportFiles) {
+      for (const spec of importsOf(file).filter((s) => s.startsWith('.'))) {
+        const target = relative('src', resolve(dirname(file), spec)).split(sep);
+        if (['adapters', 'app', 'server', 'cli'].includes(target[0] ?? '')) offenders.push(`${file} -> ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('ports and app import no adapters', () => {
     const offenders: string[] = [];
     for (const file of files.filter((f) => ['ports', 'app'].includes(layerOf(f)[0] ?? ''))) {
       for (const spec of importsOf(file).filter((s) => s.startsWith('.'))) {
         const target = relative('src', resolve(dirname(file), spec)).split(sep);
-        if (['adapters', 'server', 'cli'].includes(target[0] ?? '')) offenders.push(`${file} -> ${spec}`);
+        if (['adapters', 'adapter-support', 'server', 'cli'].includes(target[0] ?? '')) offenders.push(`${file} -> ${spec}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/config-loader.js';
+import { tempDirForThisTest } from '../../support/temp-dir.js';
 
 const example = readFileSync('examples/leadsync.yaml', 'utf8');
 
 /** Writes a config (and the example schema beside it) into a temp dir. */
 function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'leadsync-config-'));
+  const dir = tempDirForThisTest('leadsync-config-');
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   writeFileSync(join(dir, 'leadsync.yaml'), text);
   return join(dir, 'leadsync.yaml');
