@@ -50,6 +50,8 @@ export interface EndToEndFigure {
   readonly workerCpuMsPerEvent: number | undefined;
   /** CPU time of the PostgreSQL backends serving the workers' connections per event, in ms (Linux /proc; undefined elsewhere). */
   readonly serverCpuMsPerEvent: number | undefined;
+  /** CPU time of the ingest (this process and the PostgreSQL backends serving it) per event while it accepts the events, in ms (Linux /proc; undefined elsewhere). */
+  readonly ingestCpuMsPerEvent?: number | undefined;
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc), or undefined when it cannot be read. */
@@ -138,9 +140,11 @@ export async function runPostgresEndToEnd(events: number, workers: number): Prom
       }
       const workerPids = children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
       const cpuBefore = await cpuSnapshot(admin, workerPids);
+      const ingestCpuBefore = await cpuSnapshot(admin, [process.pid]);
       const started = process.hrtime.bigint();
       for (const batch of batches) await runtime.storage.ingest.acceptMany(batch);
       const ingested = process.hrtime.bigint();
+      const ingestCpuAfter = await cpuSnapshot(admin, [process.pid]);
       // Polled with a look at one row, not the queue's depth (a count of every job): the poll
       // shares the 2 cores with the workers and the database being measured.
       for (;;) {
@@ -162,6 +166,7 @@ export async function runPostgresEndToEnd(events: number, workers: number): Prom
         workers, events, seconds, eventsPerSecond: events / seconds, ingestEventsPerSecond: events / (Number(ingested - started) / 1e9),
         workerCpuMsPerEvent: cpuBefore.workers === undefined || cpuAfter.workers === undefined ? undefined : ((cpuAfter.workers - cpuBefore.workers) * 1000) / events,
         serverCpuMsPerEvent: cpuAfter.backends.size === 0 ? undefined : (serverSeconds * 1000) / events,
+        ingestCpuMsPerEvent: ingestCpuMsPerEvent(ingestCpuBefore, ingestCpuAfter, events),
       };
     } finally {
       for (const child of children) child.kill('SIGTERM');
@@ -175,6 +180,13 @@ export async function runPostgresEndToEnd(events: number, workers: number): Prom
   }
 }
 
+/** This process's and its backends' CPU between two snapshots, per event (the admin connection's backend included: a few queries). */
+function ingestCpuMsPerEvent(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: Awaited<ReturnType<typeof cpuSnapshot>>, events: number): number | undefined {
+  if (before.workers === undefined || after.workers === undefined || after.backends.size === 0) return undefined;
+  const backends = [...after.backends].reduce((sum, [pid, seconds]) => sum + seconds - (before.backends.get(pid) ?? 0), 0);
+  return ((after.workers - before.workers + backends) * 1000) / events;
+}
+
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
 const cpuMs = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(2));
 
@@ -186,7 +198,7 @@ export async function reportPostgresBenchmark(events: number, workerCounts: read
   for (const workers of workerCounts) {
     const figure = await runPostgresEndToEnd(events, workers);
     endToEnd.push(figure);
-    console.log(`end to end, ${workers} worker process(es): ${rate(figure.eventsPerSecond)} events/s (ingest alone ${rate(figure.ingestEventsPerSecond)} events/s; CPU per event: workers ${cpuMs(figure.workerCpuMsPerEvent)} ms, their PostgreSQL backends ${cpuMs(figure.serverCpuMsPerEvent)} ms)`);
+    console.log(`end to end, ${workers} worker process(es): ${rate(figure.eventsPerSecond)} events/s (ingest alone ${rate(figure.ingestEventsPerSecond)} events/s, ingest CPU ${cpuMs(figure.ingestCpuMsPerEvent)} ms per event (this process + its backend); CPU per event: workers ${cpuMs(figure.workerCpuMsPerEvent)} ms, their PostgreSQL backends ${cpuMs(figure.serverCpuMsPerEvent)} ms)`);
   }
   const loadAfter = loadavg()[0] ?? 0;
   const ours = noop[1]?.jobsPerSecond ?? 0;

@@ -24,6 +24,23 @@ END;
 $$;
 
 --
+-- Name: job_queue_claimable_heads(text, timestamp with time zone, integer); Type: FUNCTION; Schema: leadsync; Owner: -
+--
+
+CREATE FUNCTION leadsync.job_queue_claimable_heads(claim_lane text, claim_now timestamp with time zone, claim_limit integer) RETURNS TABLE(id bigint, lead_key text, run_at timestamp with time zone)
+    LANGUAGE sql ROWS 10
+    SET enable_bitmapscan TO 'off'
+    SET enable_seqscan TO 'off'
+    SET enable_sort TO 'off'
+    AS $$
+  SELECT q.id, q.lead_key, q.run_at FROM job_queue q
+  WHERE q.head AND q.lane = claim_lane AND q.visible_at <= claim_now
+  ORDER BY q.run_at, q.id
+  LIMIT claim_limit
+  FOR UPDATE SKIP LOCKED
+$$;
+
+--
 -- Name: stats_count_audit_rows(); Type: FUNCTION; Schema: leadsync; Owner: -
 --
 

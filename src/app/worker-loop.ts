@@ -29,6 +29,13 @@ export interface WorkerLoopOptions {
   readonly batchInFlight?: number;
   /** Pause when there is nothing to do. (Default: 50 ms) */
   readonly idleMs?: number;
+  /**
+   * After a realtime claim came back empty, the realtime lane is not claimed
+   * again for this long, however often batches finish and wake the loop: a
+   * realtime job enqueued meanwhile (by any process) waits at most this much
+   * longer. 0 claims every round. (Default: `idleMs`, one poll interval)
+   */
+  readonly realtimeEmptyRecheckMs?: number;
   readonly onError: (error: unknown) => void;
   /** Called after every processed job (alerts hook here on `deadLetter`). Must not throw. (Default: none) */
   readonly onOutcome?: (job: Job, outcome: JobOutcome) => void;
@@ -42,13 +49,15 @@ export interface WorkerLoopOptions {
  * batch lane is flushed by size or age and written through the CRM's batch
  * calls, with up to `batchInFlight` batches running at once (the next one is
  * claimed while the previous one writes and settles; while every slot is
- * taken the realtime lane is still looked at every `idleMs`). `stop()` stops claiming
+ * taken the realtime lane is still looked at every `idleMs`; after a realtime claim
+ * that found nothing, the lane is looked at again after `realtimeEmptyRecheckMs`). `stop()` stops claiming
  * and resolves once every in-flight job and batch has finished.
  */
 export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptions): { stop(): Promise<void> } {
   let running = true;
   let wake: (() => void) | undefined;
   const idleMs = options.idleMs ?? 50;
+  const realtimeEmptyRecheckMs = options.realtimeEmptyRecheckMs ?? idleMs;
   const batchInFlight = options.batchInFlight ?? 2;
   if (!Number.isSafeInteger(batchInFlight) || batchInFlight < 1) throw new RangeError(`batchInFlight must be a whole number ≥ 1, got ${String(options.batchInFlight)}`);
   // Realtime jobs of a round run side by side; their settles share one commit (one fsync) instead of one each.
@@ -69,8 +78,14 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
     });
   };
 
+  // Set for `realtimeEmptyRecheckMs` after a realtime claim found nothing: while batches keep the loop
+  // busy, the realtime claim (a statement planned and run by the database) is not repeated every round.
+  let realtimeQuiet: ReturnType<typeof setTimeout> | undefined;
+
   const realtimeRound = async (): Promise<number> => {
+    if (realtimeQuiet !== undefined) return 0;
     const jobs = await deps.storage.jobs.claim({ lane: 'realtime', limit: options.realtimeConcurrency, workerId: options.workerId, now: deps.now(), visibilityMs: options.visibilityMs });
+    if (jobs.length === 0 && realtimeEmptyRecheckMs > 0) realtimeQuiet = setTimeout(() => (realtimeQuiet = undefined), realtimeEmptyRecheckMs);
     // Jobs of one claim belong to different leads (the queue guarantees it), so they may run side by side.
     report(jobs, await Promise.allSettled(jobs.map((job) => processJob(job, options.workerId, realtimeDeps))));
     return jobs.length;
@@ -141,6 +156,7 @@ export function startWorkerLoop(deps: JobProcessorDeps, options: WorkerLoopOptio
       // so with full slots the realtime lane is still looked at every `idleMs` rather than only after a batch.
       if (realtime === 0 && (claimed === 0 || batches.size >= batchInFlight)) await pause(pausedMs > 0 ? Math.min(pausedMs, 1_000) : idleMs);
     }
+    clearTimeout(realtimeQuiet);
     // Stopping: nothing new is claimed; the batches in flight finish (settle, retry or fail) first.
     while (batches.size > 0) await Promise.all([...batches]);
   })();

@@ -12,21 +12,16 @@ import { jobQueueContract } from './job-queue.contract.js';
 import type { AuditBackdoor, StorageUnderTest } from './storage-under-test.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { auditDraft, newEvent } from '../support/storage-fixtures.js';
-import { schemaForThisTest, testDatabaseUrl, withTestConnection } from '../support/postgres-test-schema.js';
+import { testDatabaseUrl, withTestConnection } from '../support/postgres-test-schema.js';
+import { postgresStorageForThisTest } from '../support/postgres-test-storage.js';
 
 /**
  * Storage in a fresh schema of the test database, dropped when the test
  * passes and kept (name printed) when it fails. Fails, not skips, when
  * PostgreSQL is down.
  */
-async function tempStorage(): Promise<PostgresStorage> {
-  const opened: PostgresStorage[] = [];
-  const schema = schemaForThisTest(async () => {
-    for (const storage of opened) await storage.close();
-  });
-  const storage = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 4 });
-  opened.push(storage);
-  return storage;
+function tempStorage(): Promise<PostgresStorage> {
+  return postgresStorageForThisTest();
 }
 
 function schemaOf(storage: PostgresStorage): string {

@@ -1,5 +1,8 @@
 import pg from 'pg';
 import type { StructuredLogger } from '../../ports/structured-logger.js';
+import { PgTransactionScript } from '../../adapter-support/pg-transaction-script.js';
+
+export { PgTransactionScript, type PgStatement } from '../../adapter-support/pg-transaction-script.js';
 
 /** A connection checked out of the pool, inside a transaction when handed out by `withTransaction`. */
 export type PgClient = pg.PoolClient;
@@ -170,6 +173,40 @@ export class PgDatabase {
         if (attempt >= this.maxAttempts || !isRetryableTransactionError(error)) throw error;
         this.logger.debug({ ...describeError(error), attempt, component: 'postgres' }, 'transaction conflict; running it again');
         // Jittered, growing pause so two conflicting transactions do not collide again in step.
+        await sleep(Math.random() * 5 * 2 ** attempt);
+      }
+    }
+  }
+
+  /**
+   * `withTransaction` for work that sends its statements through a
+   * `PgTransactionScript`: `BEGIN` travels with the first statements and
+   * `COMMIT` with the last (`script.commit`), saving their round trips. The
+   * same retries; committed after `work` when it did not end the transaction
+   * itself; rolled back on any error.
+   */
+  async withScriptedTransaction<T>(work: (script: PgTransactionScript) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.withClient(async (client) => {
+          const script = new PgTransactionScript(client);
+          try {
+            const result = await work(script);
+            if (!script.ended) await script.commit();
+            return result;
+          } catch (error) {
+            try {
+              // Also after a failed COMMIT or a message that failed midway: without a transaction open it only warns.
+              await client.query('ROLLBACK');
+            } catch (rollbackError) {
+              this.logger.debug({ ...describeError(rollbackError), component: 'postgres' }, 'ROLLBACK failed after an error');
+            }
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryableTransactionError(error)) throw error;
+        this.logger.debug({ ...describeError(error), attempt, component: 'postgres' }, 'transaction conflict; running it again');
         await sleep(Math.random() * 5 * 2 ** attempt);
       }
     }

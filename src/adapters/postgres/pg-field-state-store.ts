@@ -1,6 +1,6 @@
 import type { FieldStateEntry, FieldStateKey, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
 import { JSON_UNSAFE_ESCAPE } from './pg-column-codecs.js';
-import type { PgClient, PgDatabase } from './pg-database.js';
+import type { PgClient, PgDatabase, PgStatement } from './pg-database.js';
 
 type StoredFields = Record<string, FieldStateEntry>;
 
@@ -29,6 +29,16 @@ export class PgFieldStateStore implements FieldStateStore {
    * win. Call inside the caller's transaction.
    */
   async upsertInTransaction(client: PgClient, updates: readonly FieldStateUpdate[]): Promise<void> {
+    const statement = this.upsertStatement(updates);
+    if (statement !== undefined) await client.query(statement.text, [...statement.values]);
+  }
+
+  /**
+   * `upsertInTransaction`'s one statement, for a caller sending it with others
+   * in one message; undefined when there is nothing to write. Throws on an
+   * invalid update, as `upsertInTransaction` does.
+   */
+  upsertStatement(updates: readonly FieldStateUpdate[]): PgStatement | undefined {
     updates.forEach(checkUpdate);
     const byRecord = new Map<string, { leadKey: string; object: string; fields: StoredFields }>();
     for (const update of updates) {
@@ -44,28 +54,27 @@ export class PgFieldStateStore implements FieldStateStore {
         enumerable: true, writable: true, configurable: true,
       });
     }
-    if (byRecord.size === 0) return;
+    if (byRecord.size === 0) return undefined;
     // Rows in key order: two transactions touching the same records lock them in the same order.
     const records = [...byRecord.values()].sort((a, b) => (a.leadKey === b.leadKey ? cmp(a.object, b.object) : cmp(a.leadKey, b.leadKey)));
     // The rows as one jsonb parameter: the fields travel as plain JSON, parsed once by the
     // server, not as jsonb[] elements quoted and escaped a second time by the driver.
     const json = JSON.stringify(records.map((r) => ({ lead_key: r.leadKey, object: r.object, fields: r.fields })));
     if (!JSON_UNSAFE_ESCAPE.test(json)) {
-      await client.query(
-        `INSERT INTO field_state (lead_key, object, fields)
+      return {
+        text: `INSERT INTO field_state (lead_key, object, fields)
          SELECT lead_key, object, fields FROM jsonb_to_recordset($1::jsonb) AS r (lead_key text, object text, fields jsonb)
          ON CONFLICT (lead_key, object) DO UPDATE SET fields = field_state.fields || excluded.fields`,
-        [json],
-      );
-      return;
+        values: [json],
+      };
     }
     // A lone surrogate or NUL (see JSON_UNSAFE_ESCAPE): as column arrays, stored or refused as before.
-    await client.query(
-      `INSERT INTO field_state (lead_key, object, fields)
+    return {
+      text: `INSERT INTO field_state (lead_key, object, fields)
        SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
        ON CONFLICT (lead_key, object) DO UPDATE SET fields = field_state.fields || excluded.fields`,
-      [records.map((r) => r.leadKey), records.map((r) => r.object), records.map((r) => JSON.stringify(r.fields))],
-    );
+      values: [records.map((r) => r.leadKey), records.map((r) => r.object), records.map((r) => JSON.stringify(r.fields))],
+    };
   }
 
   async read(leadKey: string, object: string): Promise<Readonly<Record<string, FieldStateEntry>>> {

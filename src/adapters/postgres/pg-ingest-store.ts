@@ -92,6 +92,63 @@ const CONFLICT_COLUMNS = `c.id, c.event_id, e.source, e.lead_key, e.idempotency_
 /** How many times `accept` looks again after losing an insert race to another process. */
 const RACE_ROUNDS = 3;
 
+/** `acceptMany`'s bulk insert lost a race to another process: its transaction rolls back and the list goes one event at a time. */
+class LostInsertRace extends Error {
+  constructor() {
+    super('accept: another process inserted one of the keys meanwhile');
+  }
+}
+
+/** A JSON escape PostgreSQL cannot turn into text (`\u0000`, a surrogate) — conservative: an escaped backslash before "u0000" counts too. */
+const UNSAFE_JSON_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+/** An ISO time PostgreSQL reads as it is: years 0000–9999 (`toISOString` writes others with a sign). */
+const PLAIN_ISO_TIME = /^\d{4}-/;
+
+/**
+ * The new events of an `acceptMany` as a FROM item with the columns of
+ * `events` plus `ord` (list order), and its parameters. Usually one `json`
+ * parameter: the rows written as JSON text with each raw payload's text
+ * embedded as it is (no quoting, no escaping, no array literal; the server
+ * parses the whole once, and a `json` column keeps the sub-value's text byte
+ * for byte). Column arrays, as before, when the JSON way would store or
+ * refuse something differently: a payload that is JSON `null` (a `json`
+ * column would read SQL NULL), an escape PostgreSQL cannot turn into text
+ * (`\u0000`, a lone surrogate, which the JSON parser refuses where the
+ * text columns and array elements took them), or a time outside years 0–9999.
+ */
+function freshEventsInput(rows: readonly { readonly event: NewEvent; readonly payload: string }[]): { source: string; values: unknown[] } {
+  const parts: string[] = [];
+  let plain = true;
+  for (const { event, payload } of rows) {
+    const time = event.receivedAt.toISOString();
+    if (payload === 'null' || !PLAIN_ISO_TIME.test(time)) {
+      plain = false;
+      break;
+    }
+    parts.push(
+      `{"source":${JSON.stringify(event.source)},"lead_id":${JSON.stringify(event.leadId)},"lead_key":${JSON.stringify(event.leadKey)},"idempotency_key":${JSON.stringify(event.idempotencyKey)},"payload_hash":${JSON.stringify(event.payloadHash)},"payload":${payload},"received_at":"${time}","lane":${JSON.stringify(event.lane)},"webhook_id":${event.webhookId === undefined ? 'null' : JSON.stringify(event.webhookId)}}`,
+    );
+  }
+  const text = plain ? `[${parts.join(',')}]` : '';
+  if (plain && !UNSAFE_JSON_ESCAPE.test(text)) {
+    return {
+      source: `ROWS FROM (json_to_recordset($1::json) AS (source text, lead_id text, lead_key text, idempotency_key text, payload_hash text, payload json, received_at timestamptz, lane text, webhook_id text))
+           WITH ORDINALITY AS u (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id, ord)`,
+      values: [text],
+    };
+  }
+  const column = <T>(pick: (row: { readonly event: NewEvent; readonly payload: string }) => T): T[] => rows.map(pick);
+  return {
+    source: `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[], $7::timestamptz[], $8::text[], $9::text[])
+           WITH ORDINALITY AS u (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id, ord)`,
+    values: [
+      column((r) => r.event.source), column((r) => r.event.leadId), column((r) => r.event.leadKey), column((r) => r.event.idempotencyKey),
+      column((r) => r.event.payloadHash), column((r) => r.payload), column((r) => r.event.receivedAt), column((r) => r.event.lane),
+      column((r) => r.event.webhookId ?? null),
+    ],
+  };
+}
+
 /**
  * The idempotency gate and raw event store on PostgreSQL. Any number of API
  * processes may accept at once: the unique indexes on the idempotency key
@@ -156,17 +213,20 @@ export class PgIngestStore implements IngestStore {
     return this.database.withTransaction(async (client) => this.acceptOne(client, event));
   }
 
-  acceptMany(events: readonly NewEvent[]): Promise<readonly AcceptResult[]> {
-    if (events.length === 0) return Promise.resolve([]);
-    return this.database.withTransaction(async (client) => {
-      if (events.length > 1) {
-        // A few statements for the whole list instead of four per event; when another
-        // process inserted one of the keys meanwhile, fall back to one event at a time.
-        await client.query('SAVEPOINT accept_bulk');
-        const bulk = await this.acceptBulk(client, events);
-        if (bulk !== undefined) return bulk;
-        await client.query('ROLLBACK TO SAVEPOINT accept_bulk');
+  async acceptMany(events: readonly NewEvent[]): Promise<readonly AcceptResult[]> {
+    if (events.length === 0) return [];
+    if (events.length > 1) {
+      // A few statements for the whole list instead of four per event. When another process
+      // inserted one of the keys meanwhile, the transaction rolls back (nothing of it is kept)
+      // and the list goes again one event at a time — a new transaction instead of a savepoint,
+      // so the common case pays for no subtransaction.
+      try {
+        return await this.database.withTransaction(async (client) => this.acceptBulk(client, events));
+      } catch (error) {
+        if (!(error instanceof LostInsertRace)) throw error;
       }
+    }
+    return this.database.withTransaction(async (client) => {
       const results: AcceptResult[] = [];
       // In order: later events of the list see the earlier ones.
       for (const event of events) results.push(await this.acceptOne(client, event));
@@ -176,12 +236,13 @@ export class PgIngestStore implements IngestStore {
 
   /**
    * `acceptMany` in bulk: one lookup of every key and webhook id, the decisions
-   * made here in list order (later events see earlier ones), one insert of the
-   * new events, one enqueue. Undefined when the insert lost a race to another
-   * process (a row it expected to insert already existed); the caller rolls
-   * back to its savepoint and goes one event at a time.
+   * made here in list order (later events see earlier ones), the new events'
+   * leads locked, then one statement that inserts the new events and enqueues
+   * their jobs. Throws `LostInsertRace` when the insert lost a race to another
+   * process (a row it expected to insert already existed); the caller's
+   * transaction rolls back and it goes one event at a time.
    */
-  private async acceptBulk(client: PgClient, events: readonly NewEvent[]): Promise<AcceptResult[] | undefined> {
+  private async acceptBulk(client: PgClient, events: readonly NewEvent[]): Promise<AcceptResult[]> {
     const payloads = events.map((event) => encodePayload(event.payload));
     events.forEach((event) => checkDate(event.receivedAt));
     const withWebhook = events.filter((event) => event.webhookId !== undefined);
@@ -222,28 +283,37 @@ export class PgIngestStore implements IngestStore {
 
     const fresh = events.flatMap((event, index) => (decisions[index]?.kind === 'new' ? [{ event, index }] : []));
     const ids = new Map<number, string>();
+    const jobIds = new Map<number, string>();
     if (fresh.length > 0) {
-      const column = <T>(pick: (entry: { event: NewEvent; index: number }) => T): T[] => fresh.map(pick);
-      const inserted = await client.query<{ id: string; idempotency_key: string }>(
-        `INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id)
-         SELECT source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[], $7::timestamptz[], $8::text[], $9::text[])
-           WITH ORDINALITY AS u (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id, ord)
-         ORDER BY ord
-         ON CONFLICT DO NOTHING
-         RETURNING id, idempotency_key`,
-        [
-          column((e) => e.event.source), column((e) => e.event.leadId), column((e) => e.event.leadKey), column((e) => e.event.idempotencyKey),
-          column((e) => e.event.payloadHash), column((e) => payloads[e.index]), column((e) => e.event.receivedAt), column((e) => e.event.lane),
-          column((e) => e.event.webhookId ?? null),
-        ],
+      // The leads first, in a statement of their own: the enqueue must read the queue as it is
+      // once the locks are held (0005: a job enqueued while its lead's head completes).
+      await this.queue.lockLeadsInTransaction(client, fresh.map(({ event }) => event.leadKey));
+      const input = freshEventsInput(fresh.map(({ event, index }) => ({ event, payload: payloads[index] ?? '' })));
+      // One statement: the events (ON CONFLICT DO NOTHING: a key another process inserted
+      // meanwhile is left out) and, for the events inserted, their jobs.
+      const inserted = await client.query<{ id: string; idempotency_key: string; job_id: string | null }>(
+        `WITH input AS MATERIALIZED (
+           SELECT * FROM ${input.source}
+         ), stored AS (
+           INSERT INTO events (source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id)
+           SELECT source, lead_id, lead_key, idempotency_key, payload_hash, payload, received_at, lane, webhook_id
+           FROM input ORDER BY ord
+           ON CONFLICT DO NOTHING
+           RETURNING id, idempotency_key, lead_key, lane, received_at
+         ), jobs AS (
+           ${this.queue.enqueueJobsSql('(SELECT s.id AS event_id, s.lead_key, s.lane, s.received_at AS at, i.ord FROM stored s JOIN input i ON i.idempotency_key = s.idempotency_key) AS j')}
+         )
+         SELECT s.id, s.idempotency_key, jobs.id AS job_id FROM stored s LEFT JOIN jobs ON jobs.event_id = s.id`,
+        input.values,
       );
-      if (inserted.rows.length !== fresh.length) return undefined;
-      const byInsertedKey = new Map(inserted.rows.map((row) => [row.idempotency_key, row.id]));
+      if (inserted.rows.length !== fresh.length) throw new LostInsertRace();
+      const byInsertedKey = new Map(inserted.rows.map((row) => [row.idempotency_key, row]));
       for (const { event, index } of fresh) {
-        const id = byInsertedKey.get(event.idempotencyKey);
-        if (id === undefined) return undefined;
-        ids.set(index, id);
+        const row = byInsertedKey.get(event.idempotencyKey);
+        if (row === undefined) throw new LostInsertRace();
+        if (row.job_id === null) throw new Error('enqueue returned no job id');
+        ids.set(index, row.id);
+        jobIds.set(index, row.job_id);
       }
     }
     const idOf = (known: Known): string => {
@@ -252,11 +322,6 @@ export class PgIngestStore implements IngestStore {
       if (id === undefined) throw new Error(`accept: event ${known.index} of the list has no id`);
       return id;
     };
-    const jobIds = await this.queue.enqueueJobsInTransaction(
-      client,
-      fresh.map(({ event, index }) => ({ eventId: idOf({ index }), leadKey: event.leadKey, lane: event.lane, at: event.receivedAt })),
-    );
-    const jobOf = new Map(fresh.map(({ index }, position) => [index, jobIds[position]]));
     const results: AcceptResult[] = [];
     for (const [index, event] of events.entries()) {
       const decision = decisions[index];
@@ -280,7 +345,7 @@ export class PgIngestStore implements IngestStore {
         if (conflict === undefined) throw new Error('conflict upsert returned no row');
         results.push({ status: 'conflict', eventId, conflictId: conflict.id });
       } else {
-        const jobId = jobOf.get(index);
+        const jobId = jobIds.get(index);
         if (jobId === undefined) throw new Error('enqueue returned no job id');
         results.push({ status: 'queued', eventId: idOf({ index }), jobId });
       }

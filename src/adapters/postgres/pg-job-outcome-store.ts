@@ -1,7 +1,7 @@
 import type { JobOutcomeStore, SettleInput, SettleResult } from '../../ports/job-outcome-store.js';
 import type { PgApprovalStore } from './pg-approval-store.js';
-import type { PgAuditStore } from './pg-audit-store.js';
-import type { PgClient, PgDatabase } from './pg-database.js';
+import { AUDIT_HEAD_LOCK, type AuditHead, type PgAuditStore } from './pg-audit-store.js';
+import type { PgClient, PgDatabase, PgTransactionScript } from './pg-database.js';
 import type { PgDeadLetterStore } from './pg-dead-letter-store.js';
 import type { PgFieldStateStore } from './pg-field-state-store.js';
 import type { PgJobQueueTransactions } from './pg-job-queue-link.js';
@@ -73,8 +73,50 @@ export class PgJobOutcomeStore implements JobOutcomeStore {
     return result;
   }
 
-  settleMany(inputs: readonly SettleInput[]): Promise<readonly SettleResult[]> {
-    if (inputs.length === 0) return Promise.resolve([]);
+  async settleMany(inputs: readonly SettleInput[]): Promise<readonly SettleResult[]> {
+    if (inputs.length === 0) return [];
+    if (inputs.every((input) => input.deadLetter === undefined && (input.approvals?.length ?? 0) === 0)) {
+      const results = await this.database.withScriptedTransaction((script) => this.settleInTwoMessages(script, inputs));
+      if (results !== undefined) return results;
+    }
     return this.database.withTransaction((client) => this.settleAll(client, inputs));
+  }
+
+  /**
+   * The common settle (no DLQ item, no approval) in two messages instead of a
+   * round trip per statement: `BEGIN`, lead locks, completion, field state and
+   * the audit head's lock; then, with the audit rows sealed after that head,
+   * their insert and `COMMIT`. The same statements in the same order as
+   * `settleAll`, each with its own snapshot; only they travel together. The
+   * field state goes out before the completion's result is known, so when a
+   * claim was lost (or a job is listed twice) this rolls back and returns
+   * undefined, for `settleAll` to settle the inputs one by one as ever.
+   */
+  private async settleInTwoMessages(script: PgTransactionScript, inputs: readonly SettleInput[]): Promise<SettleResult[] | undefined> {
+    const jobs = inputs.flatMap((input) => (input.job === undefined ? [] : [input.job]));
+    const completion = this.parts.queue.completeJobsStatements(jobs);
+    if (jobs.length > 0 && completion === undefined) return undefined;
+    const fieldState = this.parts.fieldState.upsertStatement(inputs.flatMap((input) => input.fieldState ?? []));
+    const drafts = inputs.flatMap((input) => input.audit);
+    const results = await script.run([...(completion ?? []), ...(fieldState === undefined ? [] : [fieldState]), ...(drafts.length === 0 ? [] : [AUDIT_HEAD_LOCK])]);
+    if (completion !== undefined) {
+      const completed = new Set((results[1]?.rows ?? []).map((row: { id: string }) => row.id));
+      if (completed.size !== jobs.length || jobs.some((job) => !completed.has(job.id))) {
+        await script.rollback();
+        return undefined;
+      }
+    }
+    let auditIds: string[] = [];
+    if (drafts.length > 0) {
+      const append = this.parts.audit.appendStatement(drafts, results.at(-1)?.rows[0] as AuditHead | undefined);
+      auditIds = append.ids;
+      await script.commit([append.statement]);
+    } else await script.commit();
+    let offset = 0;
+    return inputs.map((input) => {
+      const ids = auditIds.slice(offset, offset + input.audit.length);
+      offset += input.audit.length;
+      return { status: 'settled', auditIds: ids, deadLetterId: null, approvalIds: [] };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { Lane } from '../../ports/job-queue.js';
-import type { PgClient } from './pg-database.js';
+import type { PgClient, PgStatement } from './pg-database.js';
 
 /** A job to enqueue for a stored event, behind any unfinished job of the same lead. */
 export interface PgNewJob {
@@ -21,6 +21,18 @@ export interface PgJobQueueTransactions {
   /** Enqueues jobs in order; returns their ids in the same order. */
   enqueueJobsInTransaction(client: PgClient, jobs: readonly PgNewJob[]): Promise<readonly string[]>;
   /**
+   * `enqueueJobsInTransaction` in two parts, for a caller that enqueues in the
+   * statement storing the events (ingest): the leads' locks, taken by a
+   * statement of their own before it, …
+   */
+  lockLeadsInTransaction(client: PgClient, leadKeys: readonly string[]): Promise<void>;
+  /**
+   * … and the enqueue as SQL over `source`, a FROM item with the columns
+   * `event_id`, `lead_key`, `lane`, `at`, `ord` (input order), returning `id`
+   * and `event_id` (usable as a data-modifying `WITH` member).
+   */
+  enqueueJobsSql(source: string): string;
+  /**
    * Completes (removes) a job claimed by `workerId`, releasing the lead's
    * next job. False, with nothing changed, when the job is gone or claimed by
    * another worker.
@@ -31,6 +43,12 @@ export interface PgJobQueueTransactions {
    * the ids completed; a job missing from the result is gone or held by another worker.
    */
   completeJobsInTransaction(client: PgClient, jobs: readonly { readonly id: string; readonly workerId: string }[]): Promise<ReadonlySet<string>>;
+  /**
+   * The statements of `completeJobsInTransaction`, for a caller sending them with others in one
+   * message: the leads' locks, then the completion, whose rows' `id` are the jobs completed.
+   * Undefined when there is nothing to run.
+   */
+  completeJobsStatements(jobs: readonly { readonly id: string; readonly workerId: string }[]): readonly [PgStatement, PgStatement] | undefined;
   /** Of `leadKeys`, the ones with an unfinished job (queued, claimed or waiting for a retry). */
   leadKeysWithUnfinishedJobs(client: PgClient, leadKeys: readonly string[]): Promise<ReadonlySet<string>>;
 }

@@ -1,6 +1,6 @@
 import { LANES, type ClaimRequest, type Job, type JobQueue, type Lane, type RetryRequest, type RetryResult } from '../../ports/job-queue.js';
 import { checkDate, isRowId, parseLane } from './pg-column-codecs.js';
-import type { PgClient, PgDatabase } from './pg-database.js';
+import type { PgClient, PgDatabase, PgStatement } from './pg-database.js';
 import type { PgNewJob } from './pg-job-queue-link.js';
 
 // The job queue on PostgreSQL: one table (migration 002_job_queue.sql), claimed
@@ -18,7 +18,7 @@ interface JobRow {
   last_error: string | null;
 }
 
-const JOB_COLUMNS = 'id, event_id, lead_key, lane, attempt, enqueued_at, run_at, last_error';
+const RETURNED_JOB_COLUMNS = 'j.id, j.event_id, j.lead_key, j.lane, j.attempt, j.enqueued_at, j.run_at, j.last_error';
 
 /**
  * First key of the advisory locks that order a lead's jobs (the second is
@@ -61,6 +61,38 @@ async function lockLeads(client: PgClient, leadKeys: readonly string[]): Promise
   );
 }
 
+/** `lockLeads` for a caller that enqueues with `enqueueJobsSql` in a later statement of its transaction. */
+export async function lockLeadsInTransaction(client: PgClient, leadKeys: readonly string[]): Promise<void> {
+  await lockLeads(client, leadKeys);
+}
+
+/**
+ * The statement (or data-modifying `WITH` member) that enqueues a job for
+ * every row of `source`, a FROM item with the columns `event_id` (bigint),
+ * `lead_key`, `lane` (text), `at` (timestamptz) and `ord` (the input order),
+ * each behind the unfinished jobs of its lead; it returns `id` and
+ * `event_id`. The leads' locks must already be held, taken by an earlier
+ * statement of the same transaction (`lockLeadsInTransaction`): a statement
+ * reads the queue as it was when the statement began.
+ */
+export function enqueueJobsSql(source: string): string {
+  // A job is the head when it is its lead's first in this call and the lead has no unfinished job.
+  // Rows are inserted in input order, so identity ids follow it.
+  return `INSERT INTO job_queue (event_id, lead_key, lane, head, enqueued_at, run_at, visible_at)
+     SELECT event_id, lead_key, lane,
+            -- A scalar subquery with a LIMIT probes the lead index per row; NOT EXISTS would be an anti join,
+            -- planned as a scan of the whole queue while its statistics are stale (a backlog arriving).
+            first_of_lead AND (SELECT q.id FROM job_queue q WHERE q.lead_key = input.lead_key LIMIT 1) IS NULL,
+            at, at, at
+     FROM (
+       SELECT event_id, lead_key, lane, at, ord,
+              row_number() OVER (PARTITION BY lead_key ORDER BY ord) = 1 AS first_of_lead
+       FROM ${source}
+     ) AS input
+     ORDER BY ord
+     RETURNING id, event_id`;
+}
+
 /**
  * Enqueues jobs for stored events, in order, each behind the unfinished jobs
  * of its lead. Call inside the caller's open transaction (the one that
@@ -75,22 +107,8 @@ export async function enqueueJobsInTransaction(client: PgClient, jobs: readonly 
     checkDate(job.at);
   }
   await lockLeads(client, jobs.map((job) => job.leadKey));
-  // A job is the head when it is its lead's first in this call and the lead has no unfinished job.
-  // Rows are inserted in input order, so identity ids follow it.
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO job_queue (event_id, lead_key, lane, head, enqueued_at, run_at, visible_at)
-     SELECT event_id, lead_key, lane,
-            -- A scalar subquery with a LIMIT probes the lead index per row; NOT EXISTS would be an anti join,
-            -- planned as a scan of the whole queue while its statistics are stale (a backlog arriving).
-            first_of_lead AND (SELECT q.id FROM job_queue q WHERE q.lead_key = input.lead_key LIMIT 1) IS NULL,
-            at, at, at
-     FROM (
-       SELECT event_id, lead_key, lane, at, ord,
-              row_number() OVER (PARTITION BY lead_key ORDER BY ord) = 1 AS first_of_lead
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS u(event_id, lead_key, lane, at, ord)
-     ) AS input
-     ORDER BY ord
-     RETURNING id`,
+    enqueueJobsSql('unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS u(event_id, lead_key, lane, at, ord)'),
     [jobs.map((job) => job.eventId), jobs.map((job) => job.leadKey), jobs.map((job) => job.lane), jobs.map((job) => job.at)],
   );
   if (rows.length !== jobs.length) throw new Error(`enqueue inserted ${rows.length} jobs for ${jobs.length}`);
@@ -133,22 +151,37 @@ export async function completeJobInTransaction(client: PgClient, jobId: string, 
  * unfinished job becomes the head.
  */
 export async function completeJobsInTransaction(client: PgClient, jobs: readonly { readonly id: string; readonly workerId: string }[]): Promise<ReadonlySet<string>> {
+  const statements = completeJobsStatements(jobs);
+  if (statements === undefined) return new Set();
+  await client.query(statements[0].text, [...statements[0].values]);
+  const { rows } = await client.query<{ id: string }>(statements[1].text, [...statements[1].values]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * The two statements of `completeJobsInTransaction`, to run in this order in
+ * the caller's transaction (the settle sends them with its other statements
+ * in one message): the leads' locks, then the completion, whose rows (`id`)
+ * are the jobs completed. Undefined when no job id is valid (nothing to run).
+ */
+export function completeJobsStatements(jobs: readonly { readonly id: string; readonly workerId: string }[]): readonly [PgStatement, PgStatement] | undefined {
   const valid = jobs.filter((job) => isRowId(job.id));
-  if (valid.length === 0) return new Set();
+  if (valid.length === 0) return undefined;
   const ids = valid.map((job) => job.id);
   const workers = valid.map((job) => job.workerId);
   // Jobs are looked up by primary key (`= ANY`, LATERAL … LIMIT 1), never by joining the
   // queue to the input list: with stale statistics that join is planned as a scan of the
   // whole queue, once per settle.
-  await client.query(
-    `SELECT pg_advisory_xact_lock($2, k) FROM (
+  return [
+    {
+      text: `SELECT pg_advisory_xact_lock($2, k) FROM (
        SELECT DISTINCT hashtext(j.lead_key) AS k FROM unnest($1::bigint[], $3::text[]) AS u(id, worker)
        CROSS JOIN LATERAL (SELECT lead_key FROM job_queue q WHERE q.id = u.id AND q.claimed_by = u.worker LIMIT 1) AS j
      ) AS keys ORDER BY k`,
-    [ids, LEAD_LOCK_CLASS, workers],
-  );
-  const { rows } = await client.query<{ id: string }>(
-    `WITH done AS (
+      values: [ids, LEAD_LOCK_CLASS, workers],
+    },
+    {
+      text: `WITH done AS (
        DELETE FROM job_queue j
        WHERE j.id = ANY($1::bigint[]) AND (j.id, j.claimed_by) IN (SELECT id, worker FROM unnest($1::bigint[], $2::text[]) AS u(id, worker))
        RETURNING j.id, j.lead_key, j.head
@@ -163,9 +196,9 @@ export async function completeJobsInTransaction(client: PgClient, jobs: readonly
        UPDATE job_queue SET head = true WHERE id IN (SELECT id FROM next_heads) RETURNING id
      )
      SELECT id FROM done`,
-    [ids, workers],
-  );
-  return new Set(rows.map((row) => row.id));
+      values: [ids, workers],
+    },
+  ];
 }
 
 /** Of `leadKeys`, the ones with an unfinished job (queued, claimed or waiting for a retry). */
@@ -204,16 +237,11 @@ export class PgJobQueue implements JobQueue {
     const visibleAt = new Date(now.getTime() + Math.max(0, request.visibilityMs));
     const { rows } = perLead === 1
       ? await this.database.query<JobRow>(
-          `WITH picked AS (
-             SELECT id FROM job_queue
-             WHERE head AND lane = $1 AND visible_at <= $2
-             ORDER BY run_at, id
-             LIMIT $3
-             FOR UPDATE SKIP LOCKED
-           )
-           UPDATE job_queue AS j SET claimed_by = $4, visible_at = $5, attempt = j.attempt + 1
-           FROM picked WHERE j.id = picked.id
-           RETURNING j.${JOB_COLUMNS.split(', ').join(', j.')}`,
+          // The due heads, locked, from `job_queue_claimable_heads` (migration 008: an ordered
+          // index scan whatever the statistics say), then updated by primary key.
+          `UPDATE job_queue AS j SET claimed_by = $4, visible_at = $5, attempt = j.attempt + 1
+           WHERE j.id = ANY (ARRAY(SELECT id FROM job_queue_claimable_heads($1, $2, $3)))
+           RETURNING ${RETURNED_JOB_COLUMNS}`,
           [lane, now, request.limit, request.workerId, visibleAt],
         )
       : await this.database.query<JobRow>(
@@ -221,11 +249,7 @@ export class PgJobQueue implements JobQueue {
           // followers in enqueue order while they stay in this lane and due; at most
           // `perLead` per lead and `limit` in all, leads in the heads' order.
           `WITH heads AS (
-             SELECT id, lead_key, run_at FROM job_queue
-             WHERE head AND lane = $1 AND visible_at <= $2
-             ORDER BY run_at, id
-             LIMIT $3
-             FOR UPDATE SKIP LOCKED
+             SELECT id, lead_key, run_at FROM job_queue_claimable_heads($1, $2, $3)
            ), runs AS (
              -- Each head's first perLead jobs by id through the lead index (a LATERAL with a LIMIT is
              -- run per head, so the plan cannot turn into a scan of the whole queue when the
@@ -246,7 +270,7 @@ export class PgJobQueue implements JobQueue {
            -- By primary key (= ANY), not joined: a join may be planned as a scan of the whole queue.
            UPDATE job_queue AS j SET claimed_by = $4, visible_at = $5, attempt = j.attempt + 1
            WHERE j.id = ANY (ARRAY(SELECT id FROM taken WHERE n <= $3))
-           RETURNING j.${JOB_COLUMNS.split(', ').join(', j.')}`,
+           RETURNING ${RETURNED_JOB_COLUMNS}`,
           [lane, now, request.limit, request.workerId, visibleAt, perLead],
         );
     return rows.map(toJob).sort(compareIds);

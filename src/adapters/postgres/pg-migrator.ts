@@ -1,15 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readMigrationFiles, type MigrationFile } from '../../adapter-support/migration-file-reader.js';
 import { LeadsyncError } from '../../core/errors/error-codes.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 
 /** One numbered schema change, from `migrations/NNN_name.sql`. */
-export interface PgMigration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+export type PgMigration = MigrationFile;
 
 /**
  * Key of the advisory lock migrations take (first half; the second is the
@@ -26,25 +20,7 @@ const MIGRATION_LOCK_CLASS = 0x1ead5;
  * @param directory (Default: the `migrations/` folder next to this module)
  */
 export function loadPgMigrations(directory: URL = new URL('./migrations/', import.meta.url)): readonly PgMigration[] {
-  if (!existsSync(directory)) {
-    // tsc does not copy .sql files; a build that forgets them fails here, by name.
-    throw new Error(`migrations directory not found: ${directory.href}; the build must copy src/adapters/postgres/migrations/*.sql next to the compiled adapter`);
-  }
-  const migrations = readdirSync(directory)
-    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
-    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
-    .map(({ file, match }) => ({
-      version: Number(match[1]),
-      name: match[2] ?? file,
-      sql: readFileSync(new URL(file, directory), 'utf8'),
-    }))
-    .sort((a, b) => a.version - b.version);
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new Error(`migration versions must run 1, 2, 3… without gaps; found ${migration.version} at position ${index + 1} in ${directory.href}`);
-    }
-  });
-  return migrations;
+  return readMigrationFiles(directory, { fileName: /^(\d{3})_([a-z0-9_]+)\.sql$/, sourceFolder: 'src/adapters/postgres/migrations' });
 }
 
 /** Quotes an identifier for SQL. */
@@ -96,6 +72,9 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
 
 async function currentSchema(client: PgClient): Promise<string> {
   const schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema;
-  if (schema === null || schema === undefined) throw new Error('no schema selected: the search_path names no existing schema; pass a schema');
+  if (schema === null || schema === undefined) {
+    const searchPath = (await client.query<{ search_path: string }>('SHOW search_path')).rows[0]?.search_path ?? '';
+    throw new Error(`no schema to migrate: none of the schemas on the search_path (${searchPath}) exists. Create it first (CREATE SCHEMA …), or fix the search_path in the storage URL's options (docs/deploy.md)`);
+  }
   return schema;
 }

@@ -9,7 +9,7 @@ import { PgDeadLetterStore } from './pg-dead-letter-store.js';
 import { PgFieldStateStore } from './pg-field-state-store.js';
 import { PgIngestStore } from './pg-ingest-store.js';
 import { PgJobOutcomeStore } from './pg-job-outcome-store.js';
-import { completeJobInTransaction, completeJobsInTransaction, enqueueJobsInTransaction, leadKeysWithUnfinishedJobs, PgJobQueue } from './pg-job-queue.js';
+import { completeJobInTransaction, completeJobsInTransaction, completeJobsStatements, enqueueJobsInTransaction, enqueueJobsSql, leadKeysWithUnfinishedJobs, lockLeadsInTransaction, PgJobQueue } from './pg-job-queue.js';
 import type { PgJobQueueTransactions } from './pg-job-queue-link.js';
 import { loadPgMigrations, migratePostgres } from './pg-migrator.js';
 
@@ -62,7 +62,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     await database.close();
     throw error;
   }
-  const queue: PgJobQueueTransactions = { enqueueJobsInTransaction, completeJobInTransaction, completeJobsInTransaction, leadKeysWithUnfinishedJobs };
+  const queue: PgJobQueueTransactions = { enqueueJobsInTransaction, lockLeadsInTransaction, enqueueJobsSql, completeJobInTransaction, completeJobsInTransaction, completeJobsStatements, leadKeysWithUnfinishedJobs };
   const jobs = new PgJobQueue(database);
   const audit = new PgAuditStore(database);
   const fieldState = new PgFieldStateStore(database);
@@ -78,7 +78,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     ingest: new PgIngestStore(database, queue),
     outcomes: new PgJobOutcomeStore(database, { queue, audit, deadLetters, approvals, fieldState }),
     apiTokens: new PgApiTokenStore(database),
-    dashboardStats: new PgDashboardStatsStore(database, jobs),
+    dashboardStats: new PgDashboardStatsStore(database, jobs, approvals),
     close: () => database.close(),
   };
 }

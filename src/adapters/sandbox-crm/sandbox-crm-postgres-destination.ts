@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { CrmObjectSchema, CrmSchema, FieldValue } from '../../core/crm-schema/crm-schema-types.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CrmDestination, ReadResult, RecordKey, UpsertInput, UpsertResult } from '../../ports/crm-destination.js';
+import { PgTransactionScript } from '../../adapter-support/pg-transaction-script.js';
 import { SandboxFaultQueue, type SandboxFault } from './sandbox-crm-faults.js';
 import { inputProperties, keyProblem, planRecordChange, sandboxFailure } from './sandbox-crm-record-change.js';
 import { ensurePostgresSandboxCrmTables, SANDBOX_LOCK_CLASS } from './sandbox-crm-postgres-tables.js';
@@ -123,7 +124,7 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     if (objectSchema === undefined) return inputs.map(() => sandboxFailure('CRM_OBJECT_UNKNOWN', `no object "${object}"`));
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.inTransaction((client) => this.upsertAll(client, objectSchema, inputs));
+        return await this.inTransaction((script) => this.upsertAll(script, objectSchema, inputs));
       } catch (error) {
         const code = codeOf(error);
         if (attempt >= MAX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
@@ -135,7 +136,8 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     return Object.hasOwn(this.schema.objects, object) ? this.schema.objects[object] : undefined;
   }
 
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs `work` in one transaction, its statements sent as a script (`BEGIN` and `COMMIT` travel with them). */
+  private async inTransaction<T>(work: (script: PgTransactionScript) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (error: Error): void => {
@@ -143,9 +145,9 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
+      const script = new PgTransactionScript(client);
+      const result = await work(script);
+      if (!script.ended) await script.commit();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
@@ -159,12 +161,13 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
   }
 
   /**
-   * The batch in a fixed number of statements (lock, one read, one write):
+   * The batch in a fixed number of statements (lock, one read, one write) and
+   * two messages (`BEGIN`, lock and read; write and `COMMIT`):
    * inputs are decided here in order, each against the records and unique
    * values as the earlier inputs of the batch leave them, exactly as if they
    * were written one by one; then every change goes out in one statement.
    */
-  private async upsertAll(client: pg.PoolClient, object: CrmObjectSchema, inputs: readonly UpsertInput[]): Promise<UpsertResult[]> {
+  private async upsertAll(script: PgTransactionScript, object: CrmObjectSchema, inputs: readonly UpsertInput[]): Promise<UpsertResult[]> {
     const unique = this.uniqueFields.get(object.name) ?? new Set<string>();
     // Lock every unique value the batch names, in one fixed order: the ids it
     // upserts by and the unique values it would claim.
@@ -177,17 +180,21 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
       }
     }
     const lockKeys = [...named.values()].map(({ field, valueJson }) => JSON.stringify([object.name, field, valueJson]));
-    await client.query(
-      'SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS keys',
-      [SANDBOX_LOCK_CLASS, lockKeys],
-    );
-    // Read after the locks: nobody else changes these values until we commit.
-    const { rows } = await client.query<{ field: string; value_json: string; record_id: string; fields: string }>(
-      `SELECT k.field, k.value_json, r.record_id, r.fields::text AS fields
+    // Read after the locks (a statement of its own, so with a snapshot taken after them): nobody
+    // else changes these values until we commit.
+    const [, read] = await script.run([
+      {
+        text: 'SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS keys',
+        values: [SANDBOX_LOCK_CLASS, lockKeys],
+      },
+      {
+        text: `SELECT k.field, k.value_json, r.record_id, r.fields::text AS fields
        FROM unnest($2::text[], $3::text[]) AS k (field, value_json)
        CROSS JOIN LATERAL (${HOLDER_LOOKUP}) AS r`,
-      [object.name, [...named.values()].map((entry) => entry.field), [...named.values()].map((entry) => entry.valueJson)],
-    );
+        values: [object.name, [...named.values()].map((entry) => entry.field), [...named.values()].map((entry) => entry.valueJson)],
+      },
+    ]);
+    const rows = (read?.rows ?? []) as { field: string; value_json: string; record_id: string; fields: string }[];
     const records = new Map<string, BatchRecord>();
     /** Who holds each unique value the batch named: as stored, then as the batch moves them. */
     const holders = new Map<string, BatchRecord>();
@@ -246,7 +253,7 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
       return { record, created: existing === undefined };
     });
 
-    await this.writeBatch(client, object.name, now, {
+    await this.writeBatch(script, object.name, now, {
       created,
       updated: [...records.values()].filter((record) => record.changed),
       released: [...releasedValues(named, holders, storedHolders), ...unnamedReleases],
@@ -262,10 +269,10 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
   /**
    * One statement for the whole batch: new records (ids drawn from the
    * column's sequence, so each input learns its record's id), changed
-   * records, and the unique values that changed holder. Gives the created
-   * records their ids.
+   * records, and the unique values that changed holder, sent with `COMMIT`.
+   * Gives the created records their ids.
    */
-  private async writeBatch(client: pg.PoolClient, object: string, now: string, changes: BatchChanges): Promise<void> {
+  private async writeBatch(script: PgTransactionScript, object: string, now: string, changes: BatchChanges): Promise<void> {
     const { created, updated, released, claimed } = changes;
     const ordinals = new Map(created.map((record, index) => [record, index + 1]));
     if (created.length === 0 && updated.length === 0 && released.length === 0 && claimed.length === 0) return;
@@ -274,8 +281,8 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
     // Sub-statements of one statement see the same snapshot, so they must not touch the same
     // rows: released and claimed values are different keys, and the foreign keys of the new
     // unique values are checked at the end of the statement, when the new records exist.
-    const { rows } = await client.query<{ record_id: string; ord: string }>(
-      `WITH fresh AS (
+    const [written] = await script.commit([{
+      text: `WITH fresh AS (
          SELECT nextval(pg_get_serial_sequence('crm_records', 'record_id')) AS record_id, ord, fields
          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n (fields, ord)
        ), inserted AS (
@@ -296,7 +303,7 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
          ON CONFLICT (object, field, value_json) DO UPDATE SET record_id = excluded.record_id
        )
        SELECT record_id, ord FROM fresh`,
-      [
+      values: [
         object, now,
         // Fields as one jsonb parameter each (not jsonb[] literals, escaped twice): plain JSON on the wire,
         // parsed once by the server.
@@ -308,7 +315,8 @@ export class PostgresSandboxCrmDestination implements CrmDestination {
         // The updated records' ids again, as an array: `= ANY` looks them up by primary key.
         updates.map((record) => record.id),
       ],
-    );
+    }]);
+    const rows = (written?.rows ?? []) as { record_id: string; ord: string }[];
     const ids = new Map(rows.map((row) => [Number(row.ord), row.record_id]));
     created.forEach((record, index) => {
       record.id = ids.get(index + 1);
