@@ -170,6 +170,56 @@ describe('sandbox CRM', () => {
       expect(bob.recordId).not.toBe(ada.recordId);
     });
 
+    it('answers a batch as the same inputs one call at a time: later inputs see what earlier ones of the batch wrote', async () => {
+      const contact = CONTRACT_CRM_SCHEMA.objects['contact'];
+      if (!contact) throw new Error('contract schema has no contact');
+      const schema: CrmSchema = {
+        ...CONTRACT_CRM_SCHEMA,
+        objects: { contact: { ...contact, fields: { ...contact.fields, external_id: { name: 'external_id', label: 'External id', type: 'string', required: false, readOnly: false, unique: true } } } },
+      };
+      const setUp = async (): Promise<{ crm: SandboxCrmDestination; db: Database.Database }> => {
+        const sandbox = makeSandbox(new ManualClock(), { schema });
+        await sandbox.crm.upsert('contact', [
+          { idField: 'email', id: 'ada@example.com', properties: { external_id: 'X-1' } },
+          { idField: 'email', id: 'grace@example.com', properties: { external_id: 'X-9' } },
+        ]);
+        return sandbox;
+      };
+      const inputs = [
+        // Ada releases X-1 and claims X-2.
+        { idField: 'email', id: 'ada@example.com', properties: { external_id: 'X-2' } },
+        // X-1 is free again; X-2 is Ada's now, not free as it was when the call began.
+        { idField: 'email', id: 'bob@example.com', properties: { external_id: 'X-1' } },
+        { idField: 'email', id: 'linus@example.com', properties: { external_id: 'X-2' } },
+        // Found by the value Ada claimed above, with the fields she has now.
+        { idField: 'external_id', id: 'X-2', properties: { jobtitle: 'CTO' } },
+        // Grace, changed and then found again by another of her unique values: the second write starts from the first.
+        { idField: 'email', id: 'grace@example.com', properties: { jobtitle: 'CEO' } },
+        { idField: 'external_id', id: 'X-9', properties: { firstname: 'Grace' } },
+        // A key with characters a JSON round trip might not keep, and one nobody holds.
+        { idField: 'email', id: 'u\u0000\ud800@example.com', properties: {} },
+        { idField: 'external_id', id: 'X-404', properties: { firstname: 'Nobody' } },
+      ];
+      const batched = await setUp();
+      const batchResults = await batched.crm.upsert('contact', inputs);
+      const single = await setUp();
+      const singleResults = [];
+      for (const input of inputs) singleResults.push(...(await single.crm.upsert('contact', [input])));
+      expect(batchResults).toEqual(singleResults);
+      expect(batchResults.map((result) => result.ok)).toEqual([true, true, false, true, true, true, true, false]);
+      const contents = (db: Database.Database): unknown => [
+        db.prepare('SELECT record_id, object, created_at, updated_at, fields_json FROM crm_records ORDER BY record_id').all(),
+        db.prepare('SELECT object, field, value_json, record_id FROM crm_unique_values ORDER BY object, field, value_json').all(),
+      ];
+      expect(contents(batched.db)).toEqual(contents(single.db));
+      const reads = await batched.crm.read('contact', [{ idField: 'external_id', id: 'X-2' }, { idField: 'email', id: 'grace@example.com' }, { idField: 'email', id: 'u\u0000\ud800@example.com' }]);
+      expect(reads).toMatchObject([
+        { ok: true, found: true, properties: { email: 'ada@example.com', external_id: 'X-2', jobtitle: 'CTO' } },
+        { ok: true, found: true, properties: { firstname: 'Grace', jobtitle: 'CEO', external_id: 'X-9' } },
+        { ok: true, found: true },
+      ]);
+    });
+
     it('clearFaults drops pending faults', async () => {
       const { crm } = makeSandbox();
       crm.injectFault({ kind: 'transient', times: 5 });

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { decodeFieldStateRow, encodeFieldStateRow, putFieldTuple, type FieldTuples } from '../../src/adapters/sqlite/sqlite-field-state-row-codec.js';
 import { loadMigrations, migrate } from '../../src/adapters/sqlite/sqlite-migrator.js';
 import { openSqliteStorage, type SqliteStorage, type SqliteStorageOptions } from '../../src/adapters/sqlite/sqlite-storage.js';
 import { approvalStoreContract } from './approval-store.contract.js';
@@ -15,23 +15,20 @@ import { jobQueueContract } from './job-queue.contract.js';
 import type { AuditBackdoor, StorageUnderTest } from './storage-under-test.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { auditDraft, newEvent } from '../support/storage-fixtures.js';
+import { makeTempDir, removeTempDir, removeTempDirUnlessFailed } from '../support/temp-dir.js';
 
 /**
  * A fresh database file per test, in the OS temp dir. Deleted when the test
  * passes; kept, with its path printed, when it fails, so it can be opened.
  */
 function tempDatabase(options: Omit<SqliteStorageOptions, 'file'> = {}): SqliteStorage {
-  const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+  const directory = makeTempDir('leadsync-sqlite-');
   const file = join(directory, 'leadsync.db');
   // `normal` keeps the suite fast; durability modes are not what it checks.
   const storage = openSqliteStorage({ synchronous: 'normal', ...options, file });
   onTestFinished(async (context) => {
     await storage.close();
-    if (context.task.result?.state === 'fail') {
-      console.error(`kept the database of failed test "${context.task.name}": ${file}`);
-    } else {
-      rmSync(directory, { recursive: true, force: true });
-    }
+    removeTempDirUnlessFailed(context, directory, file);
   });
   return storage;
 }
@@ -116,8 +113,69 @@ describe('SQLite storage', () => {
       }
     });
 
+    it('migration 9 writes field state rows in the compact form and reads them back as they were', async () => {
+      const directory = makeTempDir('leadsync-sqlite-');
+      const file = join(directory, 'leadsync.db');
+      const v8 = new Database(file);
+      migrate(v8, loadMigrations().filter((migration) => migration.version <= 8));
+      const ada = {
+        jobtitle: { value: 'CTO', appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.9, source: 'webform' },
+        tags: { value: ['a', 'b'], appliedAt: '2026-01-02T00:00:00.000Z', confidence: 1, source: 'clearbit' },
+        phone: { value: null, appliedAt: '2026-01-01T00:00:00.000Z', confidence: 0.5, source: 'webform' },
+        employees: { value: 250, appliedAt: '2026-01-02T00:00:00.000Z', confidence: 0, source: 'clearbit' },
+        opted_in: { value: false, appliedAt: '2026-01-03T00:00:00.000Z', confidence: 0.25, source: 'pdl' },
+      };
+      const odd = JSON.parse('{"__proto__": {"value": "p", "appliedAt": "t", "confidence": 1, "source": "s"}, "constructor": {"value": 1.5, "appliedAt": "t", "confidence": 1, "source": "s"}}') as Record<string, unknown>;
+      const insert = v8.prepare<[string, string, string]>('INSERT INTO field_state (lead_key, object, fields_json) VALUES (?, ?, ?)');
+      insert.run('contacts:ada@example.com', 'contacts', JSON.stringify(ada));
+      insert.run('contacts:odd@example.com', 'contacts', JSON.stringify(odd));
+      v8.close();
+      const storage = openSqliteStorage({ file, synchronous: 'normal' });
+      try {
+        const rows = storage.database.prepare<[], { fields_json: string }>('SELECT fields_json FROM field_state ORDER BY id').all();
+        // The pair two fields share and seen first (webform) is the row's own; the others keep theirs.
+        expect(rows.map((row) => JSON.parse(row.fields_json) as unknown)).toEqual([
+          ['2026-01-01T00:00:00.000Z', 'webform', { jobtitle: ['CTO', 0.9], tags: [['a', 'b'], 1, '2026-01-02T00:00:00.000Z', 'clearbit'], phone: [null, 0.5], employees: [250, 0, '2026-01-02T00:00:00.000Z', 'clearbit'], opted_in: [false, 0.25, '2026-01-03T00:00:00.000Z', 'pdl'] }],
+          JSON.parse('["t", "s", {"__proto__": ["p", 1], "constructor": [1.5, 1]}]'),
+        ]);
+        const [readAda, readOdd] = await storage.fieldState.readMany([{ leadKey: 'contacts:ada@example.com', object: 'contacts' }, { leadKey: 'contacts:odd@example.com', object: 'contacts' }]);
+        expect(readAda).toEqual(ada);
+        expect(Object.keys(readAda ?? {})).toEqual(Object.keys(ada));
+        expect(Object.keys(readOdd ?? {})).toEqual(['__proto__', 'constructor']);
+        expect(Object.getOwnPropertyDescriptor(readOdd, '__proto__')?.value).toEqual(odd['__proto__']);
+        expect(readOdd?.['constructor']).toEqual(odd['constructor']);
+        // A row written now is encoded the way the migration encoded it.
+        storage.database.exec('DELETE FROM field_state');
+        const fieldUpdates = Object.entries(ada).map(([field, entry]) => ({ ...entry, leadKey: 'contacts:ada@example.com', object: 'contacts', field }));
+        storage.database.transaction(() => {
+          storage.fieldState.upsertInTransaction(fieldUpdates);
+        })();
+        expect(storage.database.prepare<[], { fields_json: string }>('SELECT fields_json FROM field_state').all().map((row) => row.fields_json)).toEqual([rows[0]?.fields_json]);
+      } finally {
+        await storage.close();
+        removeTempDir(directory);
+      }
+    });
+
+    it('a compact field state row decodes to the entries it was encoded from, in order, whatever their times and sources', () => {
+      const value = fc.oneof(fc.constant(null), fc.string(), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.array(fc.string(), { maxLength: 3 }));
+      const entry = fc.record({ value, appliedAt: fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', ''), confidence: fc.double({ min: 0, max: 1, noNaN: true }), source: fc.constantFrom('webform', 'clearbit', '') });
+      const name = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'toString', ''));
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.tuple(name, entry), { selector: ([field]) => field, maxLength: 8 }), (fields) => {
+          const tuples: FieldTuples = {};
+          for (const [field, state] of fields) putFieldTuple(tuples, field, state);
+          const decoded = decodeFieldStateRow(encodeFieldStateRow(tuples));
+          // Object key order: insertion order, integer-like names first (as JSON.parse of the old rows gave).
+          expect(Object.keys(decoded)).toEqual(Object.keys(tuples));
+          // JSON keeps -0 as 0, as the row format before it did.
+          for (const [field, state] of fields) expect(Object.getOwnPropertyDescriptor(decoded, field)?.value).toEqual(JSON.parse(JSON.stringify(state)));
+        }),
+      );
+    });
+
     it('migration 2 moves per-field state rows of a version-1 database into one row per lead and object', async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const directory = makeTempDir('leadsync-sqlite-');
       const file = join(directory, 'leadsync.db');
       const v1 = new Database(file);
       migrate(v1, loadMigrations().slice(0, 1));
@@ -139,12 +197,12 @@ describe('SQLite storage', () => {
         expect(await storage.fieldState.read('contacts:bob@example.com', 'contacts')).toEqual({ employees: { value: 250, appliedAt: '2026-01-03T00:00:00.000Z', confidence: 0.7, source: 'pdl' } });
       } finally {
         await storage.close();
-        rmSync(directory, { recursive: true, force: true });
+        removeTempDir(directory);
       }
     });
 
     it('migration 3 counts the jobs a version-2 database already holds, and the count follows inserts and deletes', async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const directory = makeTempDir('leadsync-sqlite-');
       const file = join(directory, 'leadsync.db');
       const v2 = openSqliteStorage({ file, synchronous: 'normal' });
       await v2.ingest.acceptMany([newEvent({ leadId: 'lead-1' }), newEvent({ leadId: 'lead-2', lane: 'batch' }), newEvent({ leadId: 'lead-3', lane: 'batch' })]);
@@ -173,7 +231,7 @@ describe('SQLite storage', () => {
         expect(await storage.jobs.depth()).toEqual({ realtime: 2, batch: 1 });
       } finally {
         await storage.close();
-        rmSync(directory, { recursive: true, force: true });
+        removeTempDir(directory);
       }
     });
 
@@ -194,11 +252,11 @@ describe('SQLite storage', () => {
     });
 
     it('creates the directory of the database file', async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'leadsync-sqlite-'));
+      const directory = makeTempDir('leadsync-sqlite-');
       const storage = openSqliteStorage({ file: join(directory, 'nested', 'deeper', 'leadsync.db') });
       await storage.close();
       expect(storage.file).toBe(join(directory, 'nested', 'deeper', 'leadsync.db'));
-      rmSync(directory, { recursive: true, force: true });
+      removeTempDir(directory);
     });
 
     it('rolls back a settle that fails at its last statement', async () => {
@@ -222,6 +280,41 @@ describe('SQLite storage', () => {
       const count = (table: string): number => storage.database.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
       expect([count('audit_log'), count('dead_letters'), count('field_state'), count('jobs')]).toEqual([0, 0, 0, 1]);
       expect(storage.database.prepare<[], { claimed_by: string }>('SELECT claimed_by FROM jobs').get()?.claimed_by).toBe('w');
+    });
+
+    it('stores audit changes as arrays, and reads and verifies rows whose changes are stored as objects (written before) alike', async () => {
+      const storage = tempDatabase();
+      const changes = [
+        { field: 'jobtitle', before: null, after: 'VP Sales', confidence: 0.9, reason: 'overwrite policy' },
+        { field: 'tags', before: ['a'], after: ['a', 'b'], confidence: null, reason: 'person', beforeRead: false as const },
+      ];
+      await storage.audit.append([auditDraft({ changes }), auditDraft({ changes: [] }), auditDraft({ leadKey: 'webform:lead-2' })]);
+      const stored = storage.database.prepare<[], { id: number; changes_json: string }>('SELECT id, changes_json FROM audit_log ORDER BY id').all();
+      expect(stored.map((row) => JSON.parse(row.changes_json) as unknown)).toEqual([
+        [['jobtitle', null, 'VP Sales', 0.9, 'overwrite policy'], ['tags', ['a'], ['a', 'b'], null, 'person', false]],
+        [],
+        [['jobtitle', null, 'VP Sales', 0.9, 'overwrite policy']],
+      ]);
+      const before = await storage.audit.history('webform:lead-1');
+      expect(before.map((record) => record.changes)).toEqual([changes, []]);
+      // Key order of a change read back is sealing's, as it was when rows held the objects.
+      expect(before[0]?.changes.map((change) => Object.keys(change))).toEqual([Object.keys(changes[0] ?? {}), Object.keys(changes[1] ?? {})]);
+      expect(await storage.audit.verify()).toMatchObject({ ok: true, rows: 3 });
+      // The same rows as an older version wrote them: the change objects themselves.
+      const db = new Database(storage.file);
+      try {
+        db.transaction(() => {
+          db.exec('DROP TRIGGER audit_log_refuse_update');
+          const rewrite = db.prepare<[string, number]>('UPDATE audit_log SET changes_json = ? WHERE id = ?');
+          for (const record of before) rewrite.run(JSON.stringify(record.changes), Number(record.id));
+          db.exec("CREATE TRIGGER audit_log_refuse_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END");
+        })();
+      } finally {
+        db.close();
+      }
+      expect(JSON.parse(storage.database.prepare<[], { changes_json: string }>('SELECT changes_json FROM audit_log WHERE id = 1').get()?.changes_json ?? '')).toEqual(changes);
+      expect(await storage.audit.history('webform:lead-1')).toEqual(before);
+      expect(await storage.audit.verify()).toMatchObject({ ok: true, rows: 3 });
     });
 
     it('counts audit rows for the dashboard once per transaction, exactly as a count of the rows themselves', async () => {

@@ -66,12 +66,39 @@ type InsertParams = [
 ];
 
 /**
+ * `changes_json` as written since decision 0028: each change as an array in
+ * sealing's member order, `[field, before, after, confidence, reason]` plus
+ * `beforeRead` when present, which leaves out the member names repeated for
+ * every change (over 40% of the text). The row hash covers the
+ * change objects, not this text, so hashes are unchanged.
+ */
+function encodeChanges(changes: readonly AuditChange[]): string {
+  const stored: unknown[] = [];
+  for (const change of changes) {
+    stored.push(
+      change.beforeRead === undefined
+        ? [change.field, change.before, change.after, change.confidence, change.reason]
+        : [change.field, change.before, change.after, change.confidence, change.reason, change.beforeRead],
+    );
+  }
+  return JSON.stringify(stored);
+}
+
+/** A stored change back as the object sealed; rows written before 0028 hold the objects themselves, anything else is left as it is (and fails verification). */
+function decodeChange(stored: unknown): unknown {
+  if (!Array.isArray(stored) || (stored.length !== 5 && stored.length !== 6)) return stored;
+  const [field, before, after, confidence, reason] = stored as unknown[];
+  return stored.length === 5 ? { field, before, after, confidence, reason } : { field, before, after, confidence, reason, beforeRead: stored[5] as unknown };
+}
+
+/**
  * Reads a row back into a record. Throws when a column holds something no
  * sealed record can hold; `verify` reports that as a broken row.
  */
 function toRecord(row: AuditRow): AuditRecord {
-  const changes = decodeJson(row.changes_json);
-  if (!Array.isArray(changes)) throw new Error('changes_json is not a JSON array');
+  const stored = decodeJson(row.changes_json);
+  if (!Array.isArray(stored)) throw new Error('changes_json is not a JSON array');
+  const changes = stored.map(decodeChange);
   const actorKind = ACTOR_KINDS.find((kind) => kind === row.actor_kind);
   if (actorKind === undefined) throw new Error(`unknown actor kind "${row.actor_kind}"`);
   const outcome = AUDIT_OUTCOMES.find((known) => known === row.outcome);
@@ -180,11 +207,11 @@ export class SqliteAuditStore implements AuditStore {
     const ids: string[] = [];
     for (const draft of drafts) {
       const record = sealAuditRecord(draft, { id: formatId(nextId), prevHash });
-      // Plain JSON.stringify is enough for storage: verify hashes the parsed value in
+      // Plain JSON is enough for storage: verify hashes the decoded value in
       // canonical form, and sealing already refused anything JSON cannot carry.
       this.insertRow.run(
         nextId, record.time, record.leadKey, record.source, record.eventId, record.idempotencyKey, record.payloadHash,
-        record.mappingVersion, record.schemaVersion, record.object, JSON.stringify(record.changes), record.actor.kind,
+        record.mappingVersion, record.schemaVersion, record.object, encodeChanges(record.changes), record.actor.kind,
         record.actor.name, record.outcome, record.attempt, record.errorCode, record.errorTrace, record.crmRecordId,
         record.prevHash, record.rowHash,
       );

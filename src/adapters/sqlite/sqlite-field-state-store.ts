@@ -1,8 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FieldStateEntry, FieldStateKey, FieldStateStore, FieldStateUpdate } from '../../ports/field-state-store.js';
 import { promised } from './sqlite-async-bridge.js';
-
-type StoredFields = Record<string, FieldStateEntry>;
+import { decodeFieldStateRow, encodeFieldStateRow, fieldStateTuples, putFieldTuple, type FieldTuples } from './sqlite-field-state-row-codec.js';
 
 function checkUpdate(update: FieldStateUpdate): void {
   if (!(update.confidence >= 0 && update.confidence <= 1)) {
@@ -16,8 +15,10 @@ function checkUpdate(update: FieldStateUpdate): void {
 
 /**
  * Per-lead per-field state on SQLite, one JSON row per lead and CRM object
- * (migration 002): the planner reads a record's fields together and a settle
- * writes them together. Written only by the job outcome and approval stores.
+ * (migration 002, in the compact form of migration 009: see
+ * `sqlite-field-state-row-codec.ts`): the planner reads a record's fields
+ * together and a settle writes them together. Written only by the job outcome
+ * and approval stores.
  */
 export class SqliteFieldStateStore implements FieldStateStore {
   private readonly selectRow: BetterSqlite3.Statement<[string, string], { id: number; fields_json: string }>;
@@ -58,15 +59,11 @@ export class SqliteFieldStateStore implements FieldStateStore {
       const [first] = list;
       if (first === undefined) continue;
       const row = stored.get(key);
-      const fields = row === undefined ? {} : (JSON.parse(row.json) as StoredFields);
-      for (const update of list) {
-        const entry = { value: update.value, appliedAt: update.appliedAt, confidence: update.confidence, source: update.source };
-        // A field named "__proto__" must stay a field: assignment would set the prototype (defineProperty is slower, so only then).
-        if (update.field === '__proto__') Object.defineProperty(fields, update.field, { value: entry, enumerable: true, writable: true, configurable: true });
-        else fields[update.field] = entry;
-      }
-      if (row === undefined) this.insertRow.run(first.leadKey, first.object, JSON.stringify(fields));
-      else this.updateRow.run(JSON.stringify(fields), row.id);
+      const fields: FieldTuples = row === undefined ? {} : fieldStateTuples(row.json);
+      for (const update of list) putFieldTuple(fields, update.field, update);
+      const json = encodeFieldStateRow(fields);
+      if (row === undefined) this.insertRow.run(first.leadKey, first.object, json);
+      else this.updateRow.run(json, row.id);
     }
   }
 
@@ -89,8 +86,7 @@ export class SqliteFieldStateStore implements FieldStateStore {
   read(leadKey: string, object: string): Promise<Readonly<Record<string, FieldStateEntry>>> {
     return promised(() => {
       const row = this.selectRow.get(leadKey, object);
-      // JSON.parse defines own properties, so a field named like an Object.prototype member stays data.
-      return row === undefined ? {} : (JSON.parse(row.fields_json) as StoredFields);
+      return row === undefined ? {} : decodeFieldStateRow(row.fields_json);
     });
   }
 
@@ -101,7 +97,7 @@ export class SqliteFieldStateStore implements FieldStateStore {
       // Parsed per key, so a key asked for twice gets two objects, as when each was read on its own.
       return keys.map(({ leadKey, object }) => {
         const row = rows.get(`${leadKey}\u0000${object}`);
-        return row === undefined ? {} : (JSON.parse(row.json) as StoredFields);
+        return row === undefined ? {} : decodeFieldStateRow(row.json);
       });
     });
   }
