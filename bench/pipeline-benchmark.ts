@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,7 +6,10 @@ import { processBatch } from '../src/app/batch-processor.js';
 import { prepareEvent } from '../src/core/plan/event-planner.js';
 import { loadConfig } from '../src/config/config-loader.js';
 import type { NewEvent } from '../src/ports/ingest-store.js';
-import { openRuntime, sqliteDatabaseOf } from '../src/server/runtime.js';
+import { startService } from '../src/server/leadsync-service.js';
+import { createLogger } from '../src/server/logger.js';
+import { openRuntime, sqliteDatabaseOf, type Runtime } from '../src/server/runtime.js';
+import { checkpointInThread, type ThreadCheckpointOptions } from '../src/server/wal-checkpointer.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from '../src/adapters/sqlite/sqlite-storage.js';
 import { writeBenchmarkSection } from './benchmark-report.js';
 import { runKillDurabilityTest, type KillDurabilityResult } from './kill-durability-benchmark.js';
@@ -14,7 +17,8 @@ import { runKillDurabilityTest, type KillDurabilityResult } from './kill-durabil
 // In one run, on the same machine and durability setting:
 // 1. the raw SQLite queue limit: enqueue + claim + complete of no-op jobs in batched transactions;
 // 2. leadsync end to end: accept (idempotency gate + event store + enqueue) → claim → plan →
-//    sandbox CRM read and write → audit + field state + completion, on generated events.
+//    sandbox CRM read and write → audit + field state + completion, on generated events;
+//    first in sequence on one thread, then as `leadsync serve` runs it (runServicePipelineBenchmark).
 
 export interface PipelineBenchResult {
   readonly events: number;
@@ -25,6 +29,34 @@ export interface PipelineBenchResult {
   readonly endToEndEventsPerCpuSecond: number;
   readonly ingestEventsPerSecond: number;
   readonly ratio: number;
+  /** Largest size the WAL file reached (bytes); the file is never shrunk here, so its size at the end. */
+  readonly walPeakBytes: number;
+}
+
+/** The sequential run's checkpoints: SQLite's automatic ones inside commits (the table's), or the process's checkpoint thread. */
+export type BenchCheckpoints = 'automatic' | 'thread';
+
+/** Variants of runServicePipelineBenchmark, for A/B runs. */
+export interface ServicePipelineBenchOptions {
+  /** The checkpoint thread's settings. (Default: the service's) */
+  readonly walCheckpoints?: ThreadCheckpointOptions;
+  /** 'automatic': the worker thread's connection checkpoints inside its commits, as before decision 0027. (Default: 'thread') */
+  readonly workerCheckpoints?: BenchCheckpoints;
+}
+
+/** End to end as `leadsync serve` runs it (runServicePipelineBenchmark). */
+export interface ServicePipelineBenchResult {
+  readonly events: number;
+  readonly synchronous: SynchronousMode;
+  readonly endToEndEventsPerSecond: number;
+  /** Events per second of the process's CPU time, every thread's (user + system). */
+  readonly endToEndEventsPerCpuSecond: number;
+  /** Until the last event was accepted, while the worker thread already processed. */
+  readonly ingestEventsPerSecond: number;
+  /** Largest size of the WAL file seen, sampled every 10 ms (bytes). */
+  readonly walPeakBytes: number;
+  /** Most WAL frames (pages) the checkpoint thread found before one of its rounds; 0 without the thread. */
+  readonly walPeakPages: number;
 }
 
 function rawQueueJobsPerSecond(file: string, jobs: number, synchronous: SynchronousMode, batch: number): number {
@@ -83,29 +115,62 @@ export function benchPayload(i: number): Record<string, unknown> {
   };
 }
 
-export async function runPipelineBenchmark(events = 20_000, synchronous: SynchronousMode = 'full', batchSize = Number(process.env['BENCH_PIPELINE_BATCH'] ?? 100)): Promise<PipelineBenchResult> {
+async function benchConfig(dir: string, synchronous: SynchronousMode): Promise<Awaited<ReturnType<typeof loadConfig>>> {
+  const config = await loadConfig('examples/leadsync.yaml', { env: {} });
+  return { ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous } } };
+}
+
+/** Accepts the webform payloads in transactions of 500, as the ingest path does (identity, idempotency gate, event store, enqueue). */
+async function ingestBenchEvents(runtime: Runtime, payloads: readonly Record<string, unknown>[]): Promise<void> {
+  const source = runtime.sources.get('webform');
+  if (!source) throw new Error('no webform source');
+  for (let i = 0; i < payloads.length; i += 500) {
+    const batch: NewEvent[] = [];
+    for (const payload of payloads.slice(i, i + 500)) {
+      const prepared = prepareEvent(payload, source.context);
+      if (!prepared.ok) throw new Error(prepared.rejection.message);
+      const primary = prepared.objects.find((object) => object.status === 'ready');
+      batch.push({ source: 'webform', leadId: prepared.leadId, leadKey: primary?.status === 'ready' ? primary.leadKey : prepared.leadId, idempotencyKey: prepared.idempotencyKey, payloadHash: prepared.payloadHash, payload, receivedAt: new Date(), lane: 'batch' });
+    }
+    await runtime.storage.ingest.acceptMany(batch);
+  }
+}
+
+/** Proof the work was done: every contact exists, with its audit row (and its company's). */
+function checkAllWritten(runtime: Runtime, events: number): void {
+  const count = (sql: string): number => sqliteDatabaseOf(runtime).prepare<[], { n: number }>(sql).get()?.n ?? -1;
+  const contacts = count("SELECT count(*) AS n FROM crm_records WHERE object = 'contacts'");
+  const audited = count("SELECT count(*) AS n FROM audit_log WHERE outcome = 'written' AND object = 'contacts'");
+  if (contacts !== events || audited !== events) throw new Error(`expected ${events} contacts written and audited, found ${contacts} and ${audited}`);
+}
+
+function walBytes(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    // No WAL file at this moment (TRUNCATE leaves it empty, not gone; before the first write there is none).
+    return 0;
+  }
+}
+
+/**
+ * The sequential measurement (the table's main columns): ingest every event, then claim and process the batch lane
+ * until empty, on one thread and one connection, with SQLite's automatic checkpoints inside commits — or, with
+ * `checkpoints: 'thread'`, with the checkpoint thread `leadsync worker` and `leadsync ingest` start.
+ */
+export async function runPipelineBenchmark(events = 20_000, synchronous: SynchronousMode = 'full', batchSize = Number(process.env['BENCH_PIPELINE_BATCH'] ?? 100), checkpoints: BenchCheckpoints = 'automatic'): Promise<PipelineBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'leadsync-bench-'));
   try {
     const rawJobsPerSecond = rawQueueJobsPerSecond(join(dir, 'raw.db'), events, synchronous, 100);
 
-    const config = await loadConfig('examples/leadsync.yaml', { env: {} });
-    const runtime = await openRuntime({ ...config, document: { ...config.document, storage: { ...config.document.storage, file: join(dir, 'leadsync.db'), synchronous } } });
-    const source = runtime.sources.get('webform');
-    if (!source) throw new Error('no webform source');
+    const runtime = await openRuntime(await benchConfig(dir, synchronous));
+    const thread = checkpoints === 'thread' ? await checkpointInThread(runtime, createLogger({ level: 'warn' })) : undefined;
+    if (checkpoints === 'thread' && !thread) throw new Error('the checkpoint thread did not start');
     const payloads = Array.from({ length: events }, (_, i) => benchPayload(i));
 
     const started = process.hrtime.bigint();
     const cpuStarted = process.cpuUsage();
-    for (let i = 0; i < events; i += 500) {
-      const batch: NewEvent[] = [];
-      for (const payload of payloads.slice(i, i + 500)) {
-        const prepared = prepareEvent(payload, source.context);
-        if (!prepared.ok) throw new Error(prepared.rejection.message);
-        const primary = prepared.objects.find((object) => object.status === 'ready');
-        batch.push({ source: 'webform', leadId: prepared.leadId, leadKey: primary?.status === 'ready' ? primary.leadKey : prepared.leadId, idempotencyKey: prepared.idempotencyKey, payloadHash: prepared.payloadHash, payload, receivedAt: new Date(), lane: 'batch' });
-      }
-      await runtime.storage.ingest.acceptMany(batch);
-    }
+    await ingestBenchEvents(runtime, payloads);
     const ingested = process.hrtime.bigint();
     for (;;) {
       const jobs = await runtime.storage.jobs.claim({ lane: 'batch', limit: batchSize, consecutivePerLead: batchSize, workerId: 'bench', now: new Date(), visibilityMs: 60_000 });
@@ -118,11 +183,9 @@ export async function runPipelineBenchmark(events = 20_000, synchronous: Synchro
     const cpu = process.cpuUsage(cpuStarted);
     const depth = await runtime.storage.jobs.depth();
     if (depth.batch + depth.realtime !== 0) throw new Error('queue not drained');
-    // Proof the work was done: every contact exists, with its audit row (and its company's).
-    const count = (sql: string): number => sqliteDatabaseOf(runtime).prepare<[], { n: number }>(sql).get()?.n ?? -1;
-    const contacts = count("SELECT count(*) AS n FROM crm_records WHERE object = 'contacts'");
-    const audited = count("SELECT count(*) AS n FROM audit_log WHERE outcome = 'written' AND object = 'contacts'");
-    if (contacts !== events || audited !== events) throw new Error(`expected ${events} contacts written and audited, found ${contacts} and ${audited}`);
+    checkAllWritten(runtime, events);
+    const walPeakBytes = walBytes(runtime.storage.location);
+    await thread?.stop();
     await runtime.close();
     const endToEndEventsPerSecond = events / (Number(finished - started) / 1e9);
     return {
@@ -133,6 +196,73 @@ export async function runPipelineBenchmark(events = 20_000, synchronous: Synchro
       endToEndEventsPerCpuSecond: events / ((cpu.user + cpu.system) / 1e6),
       ingestEventsPerSecond: events / (Number(ingested - started) / 1e9),
       ratio: endToEndEventsPerSecond / rawJobsPerSecond,
+      walPeakBytes,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * End to end as `leadsync serve` runs it, without HTTP: the real service (`startService`) with its worker in a
+ * thread and its WAL checkpoint thread, on a temp file; this thread accepts the events (its connection, as the
+ * service's HTTP thread does when it commits ingest batches itself) while the worker thread already claims and
+ * processes the batch lane. Timed from the first accept until the queue is empty. `events` should be a multiple of
+ * the example config's `lanes.batch.maxSize` (100): a last partial batch waits `maxAgeMs` (5 s) before it is claimed.
+ */
+export async function runServicePipelineBenchmark(events = 20_000, synchronous: SynchronousMode = 'full', options: ServicePipelineBenchOptions = {}): Promise<ServicePipelineBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'leadsync-bench-service-'));
+  try {
+    let walPeakPages = 0;
+    const service = await startService(await benchConfig(dir, synchronous), {
+      worker: true,
+      http: false,
+      workerThread: true,
+      log: () => undefined,
+      logger: createLogger({ level: 'warn' }),
+      walCheckpoints: {
+        ...options.walCheckpoints,
+        onCheckpoint: (round) => {
+          walPeakPages = Math.max(walPeakPages, round.walPages);
+          options.walCheckpoints?.onCheckpoint?.(round);
+        },
+      },
+    });
+    // The service before decision 0027: the worker thread's connection checkpointed inside its own commits.
+    if (options.workerCheckpoints === 'automatic') service.workerThread?.checkpointAutomatically();
+    const file = service.storage.location;
+    const payloads = Array.from({ length: events }, (_, i) => benchPayload(i));
+    let walPeakBytes = walBytes(file);
+    const sampler = setInterval(() => (walPeakBytes = Math.max(walPeakBytes, walBytes(file))), 10);
+    let finished: bigint;
+    let ingested: bigint;
+    let cpu: NodeJS.CpuUsage;
+    const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
+    try {
+      await ingestBenchEvents(service.runtime, payloads);
+      ingested = process.hrtime.bigint();
+      for (;;) {
+        const depth = await service.storage.jobs.depth();
+        if (depth.batch + depth.realtime === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      finished = process.hrtime.bigint();
+      cpu = process.cpuUsage(cpuStarted);
+    } finally {
+      clearInterval(sampler);
+    }
+    walPeakBytes = Math.max(walPeakBytes, walBytes(file));
+    checkAllWritten(service.runtime, events);
+    await service.stop();
+    return {
+      events,
+      synchronous,
+      endToEndEventsPerSecond: events / (Number(finished - started) / 1e9),
+      endToEndEventsPerCpuSecond: events / ((cpu.user + cpu.system) / 1e6),
+      ingestEventsPerSecond: events / (Number(ingested - started) / 1e9),
+      walPeakBytes,
+      walPeakPages,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -146,6 +276,7 @@ function median(values: readonly number[]): number {
 }
 
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**
  * `npm run bench -- pipeline`: both durability settings, `repeats` times each,
@@ -156,11 +287,16 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
   const loadBefore = loadavg()[0] ?? 0;
   const loadNote = (): string => ` 1-minute load average on the machine (2 cores, shared with other work): ${loadBefore.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`;
   const runs = new Map<SynchronousMode, PipelineBenchResult[]>(SYNCHRONOUS_MODES.map((mode) => [mode, []]));
+  // Each as-served run with the raw limit of the sequential run just before it, for its ratio.
+  const served = new Map<SynchronousMode, { result: ServicePipelineBenchResult; raw: number }[]>(SYNCHRONOUS_MODES.map((mode) => [mode, []]));
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     for (const mode of SYNCHRONOUS_MODES) {
       const result = await runPipelineBenchmark(events, mode);
       runs.get(mode)?.push(result);
       console.log(`pipeline ${mode} #${repeat + 1}: raw ${rate(result.rawJobsPerSecond)} jobs/s, end to end ${rate(result.endToEndEventsPerSecond)} events/s (${rate(result.endToEndEventsPerCpuSecond)} per CPU-second), ingest ${rate(result.ingestEventsPerSecond)} events/s`);
+      const service = await runServicePipelineBenchmark(events, mode);
+      served.get(mode)?.push({ result: service, raw: result.rawJobsPerSecond });
+      console.log(`pipeline ${mode} #${repeat + 1} as served: ${rate(service.endToEndEventsPerSecond)} events/s (${rate(service.endToEndEventsPerCpuSecond)} per CPU-second), WAL peak ${mib(service.walPeakBytes)}`);
     }
   }
   const kill: KillDurabilityResult[] = [];
@@ -172,6 +308,12 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     const endToEnd = results.map((result) => result.endToEndEventsPerSecond);
     return `| ${mode.toUpperCase()} | ${rate(pick((r) => r.rawJobsPerSecond))} | ${rate(pick((r) => r.ingestEventsPerSecond))} | ${rate(pick((r) => r.endToEndEventsPerSecond))} (${rate(Math.min(...endToEnd))}–${rate(Math.max(...endToEnd))}) | ${rate(pick((r) => r.endToEndEventsPerCpuSecond))} | ${pick((r) => r.ratio).toFixed(3)} |`;
   });
+  const servedRows = SYNCHRONOUS_MODES.map((mode) => {
+    const results = served.get(mode) ?? [];
+    const pick = (value: (run: { result: ServicePipelineBenchResult; raw: number }) => number): number => median(results.map(value));
+    const endToEnd = results.map((run) => run.result.endToEndEventsPerSecond);
+    return `| ${mode.toUpperCase()} | ${rate(pick((run) => run.raw))} | ${rate(pick((run) => run.result.endToEndEventsPerSecond))} (${rate(Math.min(...endToEnd))}–${rate(Math.max(...endToEnd))}) | ${rate(pick((run) => run.result.endToEndEventsPerCpuSecond))} | ${mib(Math.max(...results.map((run) => run.result.walPeakBytes)))} | ${pick((run) => run.result.endToEndEventsPerSecond / run.raw).toFixed(3)} |`;
+  });
   const body = [
     `Command: \`npm run bench -- pipeline\` (\`BENCH_PIPELINE_EVENTS\`, \`BENCH_PIPELINE_REPEATS\`, \`BENCH_KILLS\`, \`BENCH_PIPELINE_BATCH\` (jobs per claim, default 100) to change the sizes; Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores).`,
     '',
@@ -180,6 +322,12 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     '| durability | raw queue limit, jobs/s | ingest only, events/s | end to end, events/s (range) | end to end per CPU-second | ratio end to end / raw |',
     '|---|---|---|---|---|---|',
     ...rows,
+    '',
+    'As `leadsync serve` runs it (`runServicePipelineBenchmark`): the real service (`startService`, no HTTP) on a temp file, its worker in a thread and its WAL checkpoint thread; the main thread accepts the same events in transactions of 500 (as the HTTP thread does when it commits ingest itself) while the worker thread already claims and processes the batch lane; timed from the first accept until the queue is empty. Per CPU-second counts every thread of the process. WAL peak: the largest the WAL file was, sampled every 10 ms, over the runs. The ratio takes the raw limit of the sequential run just before.',
+    '',
+    '| durability | raw queue limit, jobs/s | as served, events/s (range) | as served per CPU-second | WAL peak | ratio as served / raw |',
+    '|---|---|---|---|---|---|',
+    ...servedRows,
     '',
     'Target (issue 3): end to end ≥ 0.3 of the raw limit and ≥ 5,000 events/s. The machine is shared with other work, so wall-clock figures vary several-fold between runs; the per-CPU-second column (this process\'s user + system time) moves much less and is the one to compare changes by. Where the time goes, what was changed and what is left: docs/decisions/0004-sqlite-write-path.md, 0009-worker-thread-and-lead-coalescing.md and 0016-sqlite-pipeline-per-transaction-work.md.' + loadNote(),
     '',
@@ -196,7 +344,7 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     '| failure | NORMAL | FULL |',
     '|---|---|---|',
     '| process killed (SIGKILL, OOM, crash) | nothing acknowledged is lost (measured above) | nothing acknowledged is lost (measured above) |',
-    '| OS crash or power loss | commits since the last checkpoint may be lost: under `leadsync serve` a checkpoint thread checkpoints every second (docs/decisions/0014-nonblocking-ingest-writes.md), so about the last second of commits; a process without it (`leadsync worker`, `leadsync ingest`) checkpoints at `wal_autocheckpoint` (1,000 pages, 4 MiB of WAL: about 3,500 accepted events when only ingesting, ~0.29 pages per event; fewer while the worker writes too, ~4 pages per processed event); the file stays consistent | nothing acknowledged is lost, if the disk honours fsync (documented; not reproducible from a process) |',
+    '| OS crash or power loss | commits since the last checkpoint may be lost: `leadsync serve`, `leadsync worker` and `leadsync ingest` each checkpoint in a thread of their own, every second, every quarter second while the WAL fills fast (docs/decisions/0014-nonblocking-ingest-writes.md, 0027-checkpoints-off-every-writing-connection.md), so about the last second of commits at most; only if that thread cannot run do the connections checkpoint inside their commits at `wal_autocheckpoint` (1,000 pages, 4 MiB of WAL: about 3,500 accepted events when only ingesting, ~0.29 pages per event; fewer while the worker writes too, ~4 pages per processed event); the file stays consistent | nothing acknowledged is lost, if the disk honours fsync (documented; not reproducible from a process) |',
     '',
     'leadsync defaults to `full` because ingest answers 202 only after a durable commit; `normal` fits deployments where a source can re-send the last moments after an OS crash.',
   ].join('\n');

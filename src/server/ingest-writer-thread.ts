@@ -3,6 +3,7 @@ import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
 import { openSqliteStorage } from '../adapters/sqlite/sqlite-storage.js';
 import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import type { FromIngestWriter, IngestWriterThreadData, ToIngestWriter } from './ingest-writer.js';
+import { checkpointAutomatically } from './wal-checkpointer.js';
 import { serializeError } from './worker-thread-protocol.js';
 
 // The entry of the thread that commits `leadsync serve`'s ingest batches (ingest-writer.ts): its own
@@ -24,6 +25,10 @@ try {
   // Batches commit one after another, in the order they came; `stop` waits for the ones before it.
   let previous: Promise<void> = Promise.resolve();
   port.on('message', (message: ToIngestWriter) => {
+    if (message.type === 'checkpoint-automatically') {
+      checkpointAutomatically(storage.database);
+      return;
+    }
     if (message.type === 'stop') {
       previous = previous.then(async () => {
         await storage.close();

@@ -20,7 +20,11 @@ export interface IngestWriterThreadData {
 }
 
 /** Messages to the ingest writer thread. */
-export type ToIngestWriter = { readonly type: 'accept'; readonly id: number; readonly events: readonly NewEvent[] } | { readonly type: 'stop' };
+export type ToIngestWriter =
+  | { readonly type: 'accept'; readonly id: number; readonly events: readonly NewEvent[] }
+  /** The process's checkpoint thread ended: the writer's connection checkpoints inside its commits again. */
+  | { readonly type: 'checkpoint-automatically' }
+  | { readonly type: 'stop' };
 
 /** Messages from the ingest writer thread. */
 export type FromIngestWriter =
@@ -36,6 +40,8 @@ export interface IngestWriterOptions extends IngestWriterThreadData {
 
 /** `acceptMany` in a thread of its own; `stop` ends the thread once its last batch is answered. */
 export interface IngestWriter extends Pick<IngestStore, 'acceptMany'> {
+  /** The process's checkpoint thread ended: this thread's connection (and a restarted one's) checkpoints inside its commits again. */
+  checkpointAutomatically(): void;
   stop(): Promise<void>;
 }
 
@@ -55,7 +61,7 @@ interface Waiting {
  * lost) and is started again by the next batch.
  */
 export async function startIngestWriter(options: IngestWriterOptions): Promise<IngestWriter> {
-  const data: IngestWriterThreadData = { file: options.file, synchronous: options.synchronous, autoCheckpoint: options.autoCheckpoint, ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }) };
+  let data: IngestWriterThreadData = { file: options.file, synchronous: options.synchronous, autoCheckpoint: options.autoCheckpoint, ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }) };
   // A thread that ends while its commit waits leaves the gate raised: lowered here, so the worker does not hold back for nothing.
   const turn = options.writeTurn === undefined ? undefined : new SqliteWriteTurn(options.writeTurn);
   const waiting = new Map<number, Waiting>();
@@ -134,6 +140,10 @@ export async function startIngestWriter(options: IngestWriterOptions): Promise<I
             reject(error instanceof Error ? error : new Error(String(error)));
           });
       });
+    },
+    checkpointAutomatically() {
+      data = { ...data, autoCheckpoint: true };
+      running?.postMessage({ type: 'checkpoint-automatically' } satisfies ToIngestWriter);
     },
     async stop() {
       stopping = true;

@@ -17,8 +17,8 @@ import { systemScheduler } from './system-scheduler.js';
 import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
 import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import { startIngestWriter, type IngestWriter } from './ingest-writer.js';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
-import { startWorkerThread } from './worker-thread-host.js';
+import { checkpointInThread, type ThreadCheckpointOptions, type ThreadCheckpoints } from './wal-checkpointer.js';
+import { startWorkerThread, type WorkerThreadHandle } from './worker-thread-host.js';
 
 export interface ServiceOptions {
   readonly port?: number;
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   readonly workerThread?: boolean;
   /** Also serve `GET /metrics` alone on this port (for `leadsync worker`; the HTTP API serves it anyway). (Default: none) */
   readonly metricsPort?: number;
+  /** The checkpoint thread's interval and WAL bounds (wal-checkpointer.ts). (Default: its defaults) */
+  readonly walCheckpoints?: ThreadCheckpointOptions;
 }
 
 export interface RunningService {
@@ -60,34 +62,15 @@ export interface RunningService {
   readonly firstAdminToken: string | null;
   /** Where the worker runs: its own thread (the default with HTTP), the service's event loop, or nowhere (`--no-worker`). */
   readonly workerMode: 'thread' | 'event-loop' | 'none';
+  /** The worker thread, when `workerMode` is 'thread' (tests and benchmarks look at it); undefined otherwise. */
+  readonly workerThread: WorkerThreadHandle | undefined;
+  /**
+   * The thread that checkpoints the SQLite WAL for every connection of this process (docs/decisions/0027);
+   * undefined on PostgreSQL, an in-memory database, or when it did not start (the connections then checkpoint inside their commits).
+   */
+  readonly walCheckpoints: ThreadCheckpoints | undefined;
   /** Graceful stop: no new requests or claims, in-flight work finished, database closed. */
   stop(): Promise<void>;
-}
-
-/**
- * Serving HTTP on a SQLite file, the service's connection stops checkpointing the WAL inside its commits
- * (`wal_autocheckpoint = 0`: the commit that crossed the threshold ran the checkpoint on the HTTP thread) and a
- * thread of its own checkpoints instead (docs/decisions/0014-nonblocking-ingest-writes.md). If that thread cannot
- * start or ends, the connection checkpoints automatically as before.
- */
-async function checkpointOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger): Promise<WalCheckpointer | undefined> {
-  if (runtime.backend.kind !== 'sqlite' || options.http === false || runtime.storage.location === ':memory:') return undefined;
-  const db = runtime.backend.storage.database;
-  try {
-    const checkpointer = await startWalCheckpointer({
-      file: runtime.storage.location,
-      synchronous: config.document.storage.synchronous,
-      logger,
-      onGone: () => {
-        if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
-      },
-    });
-    db.pragma('wal_autocheckpoint = 0');
-    return checkpointer;
-  } catch (error) {
-    logger.warn({ err: error }, 'WAL checkpoint thread did not start; the HTTP connection checkpoints inside its commits');
-    return undefined;
-  }
 }
 
 /**
@@ -95,10 +78,12 @@ async function checkpointOffTheHttpThread(runtime: Runtime, config: LoadedConfig
  * event loop never runs a commit, its fsync or a wait for the worker's write lock. If that thread cannot start,
  * the HTTP thread commits them itself, still without sleeping on a busy lock (sqlite-nonblocking-write.ts).
  */
-async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger, checkpointed: boolean, writeTurn: SqliteWriteTurn | undefined): Promise<IngestWriter | undefined> {
+async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, options: ServiceOptions, logger: Logger, checkpoints: ThreadCheckpoints | undefined, writeTurn: SqliteWriteTurn | undefined): Promise<IngestWriter | undefined> {
   if (runtime.backend.kind !== 'sqlite' || options.http === false || runtime.storage.location === ':memory:') return undefined;
   try {
-    return await startIngestWriter({ file: runtime.storage.location, synchronous: config.document.storage.synchronous, autoCheckpoint: !checkpointed, logger, ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }) });
+    const writer = await startIngestWriter({ file: runtime.storage.location, synchronous: config.document.storage.synchronous, autoCheckpoint: checkpoints?.running !== true, logger, ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }) });
+    checkpoints?.onGone(() => writer.checkpointAutomatically());
+    return writer;
   } catch (error) {
     logger.warn({ err: error }, 'ingest writer thread did not start; the HTTP thread commits ingest batches itself');
     // The HTTP thread's commits then take the write turn from the worker thread instead.
@@ -106,9 +91,6 @@ async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, op
     return undefined;
   }
 }
-
-/** SQLite's own `wal_autocheckpoint` default, in pages. */
-const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 /** The composition root of `leadsync serve`: storage, CRM, HTTP and the worker, wired from one config. */
 export async function startService(config: LoadedConfig, options: ServiceOptions): Promise<RunningService> {
@@ -119,12 +101,14 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
   const alerts = createAlertDispatcher({ channels: buildAlertChannels(config.document.alerts, logger), logger, scheduler: systemScheduler });
   const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
   let ready = false;
-  const walCheckpointer = await checkpointOffTheHttpThread(runtime, config, options, logger);
+  // Every connection of the process leaves WAL checkpoints to one thread: the HTTP thread's (a checkpoint inside a
+  // commit would stall requests), the ingest writer's and the worker's (docs/decisions/0014, 0027).
+  const walCheckpoints = await checkpointInThread(runtime, logger, options.walCheckpoints);
   const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
   // Ingest commits and the worker thread's write transactions share one write lock: with both in this process, a
   // waiting ingest commit gets it next (docs/decisions/0020-write-turn-handoff.md).
   const writeTurn = inThread && options.http !== false && runtime.backend.kind === 'sqlite' ? SqliteWriteTurn.create() : undefined;
-  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpointer !== undefined, writeTurn);
+  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpoints, writeTurn);
   const app = buildHttpApp({
     runtime,
     ...(ingestWriter === undefined ? {} : { ingest: ingestWriter }),
@@ -141,6 +125,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
         config,
         logger,
         ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }),
+        autoCheckpoint: walCheckpoints?.running !== true,
         onDeadLetter: (notice) => alerts.notify(notice),
         loop: {
           workerId,
@@ -153,6 +138,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
       })
     : undefined;
   if (workerThread) metrics.addRemote(() => workerThread.metrics());
+  if (workerThread) walCheckpoints?.onGone(() => workerThread.checkpointAutomatically());
   // A config reload (SIGHUP, POST /v1/config/reload) reaches the worker thread's own runtime too.
   if (workerThread) runtime.onReload((next) => workerThread.reload(next));
   const worker = options.worker && !inThread
@@ -189,6 +175,8 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     metrics,
     metricsUrl: metricsServer?.url ?? '',
     workerMode: workerThread ? 'thread' : worker ? 'event-loop' : 'none',
+    workerThread,
+    walCheckpoints,
     firstAdminToken: firstAdmin?.secret ?? null,
     async stop() {
       ready = false;
@@ -197,7 +185,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
       await metricsServer?.close();
       await worker?.stop();
       await workerThread?.stop();
-      await walCheckpointer?.stop();
+      await walCheckpoints?.stop();
       await maintenance.stop();
       // After the worker: its last dead letters still alert. Bounded by the dispatcher's stop deadline.
       await alerts.stop();

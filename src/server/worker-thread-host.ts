@@ -16,6 +16,8 @@ export interface WorkerThreadOptions {
   readonly stopTimeoutMs?: number;
   /** The write-turn gate shared with the ingest writer thread (sqlite-write-turn.ts); none by default. */
   readonly writeTurn?: SharedArrayBuffer;
+  /** Whether the thread's connection checkpoints inside its commits; false while the process's checkpoint thread runs. (Default: true) */
+  readonly autoCheckpoint?: boolean;
   /** First wait before restarting a thread that ended unexpectedly; doubles up to 30 s. (Default: 1000 ms) */
   readonly restartDelayMs?: number;
 }
@@ -27,6 +29,10 @@ export interface WorkerThreadHandle {
   reload(config: LoadedConfig): void;
   /** The thread's prom-client metrics as JSON (for `AggregatorRegistry.aggregate`); [] while no thread runs. */
   metrics(timeoutMs?: number): Promise<readonly object[]>;
+  /** The process's checkpoint thread ended: the thread's connection (and a restarted thread's) checkpoints inside its commits again. */
+  checkpointAutomatically(): void;
+  /** The running thread's SQLite `wal_autocheckpoint` as it last reported it (0: left to the checkpoint thread); undefined on PostgreSQL or while no thread runs. */
+  walAutocheckpoint(): number | undefined;
 }
 
 /**
@@ -54,13 +60,19 @@ export function threadEntry(name: string): { entry: URL | string; eval: boolean 
  */
 export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerThreadHandle> {
   const stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
-  let data: WorkerThreadData = { config: options.config, loop: options.loop, ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }) };
+  let data: WorkerThreadData = {
+    config: options.config,
+    loop: options.loop,
+    ...(options.writeTurn === undefined ? {} : { writeTurn: options.writeTurn }),
+    ...(options.autoCheckpoint === undefined ? {} : { autoCheckpoint: options.autoCheckpoint }),
+  };
   let current: Worker | undefined;
   let stopping = false;
   let restartDelay = options.restartDelayMs ?? 1000;
   let restartTimer: NodeJS.Timeout | undefined;
   let nextMetricsId = 1;
   const metricsWaiting = new Map<number, (metrics: readonly object[]) => void>();
+  let walAutocheckpoint: number | undefined;
 
   const spawn = (onReady: () => void, onFailed: (error: Error) => void): Worker => {
     const entry = threadEntry('worker-thread');
@@ -71,7 +83,12 @@ export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerT
       switch (message.type) {
         case 'ready':
           ready = true;
+          walAutocheckpoint = message.walAutocheckpoint;
           onReady();
+          break;
+        case 'checkpointing':
+          walAutocheckpoint = message.walAutocheckpoint;
+          options.logger.info({ walAutocheckpoint: message.walAutocheckpoint }, 'worker thread checkpoints inside its commits again');
           break;
         case 'failed':
           onFailed(deserializeError(message.error));
@@ -97,7 +114,10 @@ export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerT
       if (!ready) onFailed(error);
     });
     worker.on('exit', (code) => {
-      if (current === worker) current = undefined;
+      if (current === worker) {
+        current = undefined;
+        walAutocheckpoint = undefined;
+      }
       if (!ready || stopped || stopping) return;
       options.logger.error({ exitCode: code, restartInMs: restartDelay }, 'worker thread ended unexpectedly; restarting it');
       const delay = restartDelay;
@@ -136,6 +156,11 @@ export function startWorkerThread(options: WorkerThreadOptions): Promise<WorkerT
             data = { ...data, config };
             current?.postMessage({ type: 'reload', config } satisfies ToWorkerThread);
           },
+          checkpointAutomatically() {
+            data = { ...data, autoCheckpoint: true };
+            current?.postMessage({ type: 'checkpoint-automatically' } satisfies ToWorkerThread);
+          },
+          walAutocheckpoint: () => walAutocheckpoint,
           metrics(timeoutMs = 2000) {
             const worker = current;
             if (!worker) return Promise.resolve([]);

@@ -11,6 +11,11 @@ export interface WorkerThreadData {
    * before each write transaction while an ingest commit waits for the lock. Absent: no gate.
    */
   readonly writeTurn?: SharedArrayBuffer;
+  /**
+   * Whether the thread's connection checkpoints the WAL inside its commits. False while the process's checkpoint
+   * thread runs (wal-checkpointer.ts); a `checkpoint-automatically` message turns them on again. (Default: true)
+   */
+  readonly autoCheckpoint?: boolean;
 }
 
 /** An error as it crosses the thread boundary. */
@@ -28,11 +33,16 @@ export type ToWorkerThread =
   /** Answer with this thread's metrics (prom-client `getMetricsAsJSON()`), for `AggregatorRegistry.aggregate`. */
   | { readonly type: 'metrics'; readonly id: number }
   /** A newly loaded config: the thread's runtime swaps in its sources and mappings (`Runtime.reload`). */
-  | { readonly type: 'reload'; readonly config: LoadedConfig };
+  | { readonly type: 'reload'; readonly config: LoadedConfig }
+  /** The process's checkpoint thread ended: the thread's connection checkpoints inside its commits again. */
+  | { readonly type: 'checkpoint-automatically' };
 
 /** Messages from the worker thread to the service's thread. */
 export type FromWorkerThread =
-  | { readonly type: 'ready' }
+  /** Started; `walAutocheckpoint`: its SQLite connection's `wal_autocheckpoint` pages (0: the checkpoint thread's job; absent on PostgreSQL). */
+  | { readonly type: 'ready'; readonly walAutocheckpoint?: number }
+  /** Its connection's `wal_autocheckpoint` after a `checkpoint-automatically` message, read back from the connection. */
+  | { readonly type: 'checkpointing'; readonly walAutocheckpoint: number }
   /** Opening the runtime failed; the thread ends. */
   | { readonly type: 'failed'; readonly error: SerializedError }
   /** A worker error (logged by the service; the job is retried or reclaimed). */

@@ -1,8 +1,10 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
 import { timedCrmDestination } from '../app/timed-crm-destination.js';
 import { startWorkerLoop } from '../app/worker-loop.js';
 import { openRuntime } from './runtime.js';
+import { checkpointAutomatically } from './wal-checkpointer.js';
 import { createServiceMetrics } from './service-metrics.js';
 import { gateCrm, gatePort, gateStorage, holdingForIngest } from './write-turn-gated-ports.js';
 import { provideWorkerThreadMetrics, workerThreadMetrics } from './worker-thread-metrics.js';
@@ -18,6 +20,7 @@ const port = parentPort;
 if (!port) throw new Error('worker-thread.ts runs only as a worker thread');
 const data = workerData as WorkerThreadData;
 const send = (message: FromWorkerThread): void => port.postMessage(message);
+const walAutocheckpointOf = (db: BetterSqlite3.Database): number => db.pragma('wal_autocheckpoint', { simple: true }) as number;
 
 try {
   // With the ingest writer thread beside it (`leadsync serve`), the worker lets an ingest commit that waits for the
@@ -25,6 +28,10 @@ try {
   // rate-limit governor's token store) holds back while the gate is raised (sqlite-write-turn.ts).
   const gate = data.writeTurn === undefined ? undefined : holdingForIngest(new SqliteWriteTurn(data.writeTurn));
   const runtime = await openRuntime(data.config, gate === undefined ? {} : { wrapRateLimitStore: (store) => gatePort(store, gate) });
+  // The process's checkpoint thread checkpoints for this connection too: a checkpoint inside one of the worker's
+  // commits copies pages and fsyncs the database file in the middle of its pipeline.
+  const db = runtime.backend.kind === 'sqlite' ? runtime.backend.storage.database : undefined;
+  if (data.autoCheckpoint === false) db?.pragma('wal_autocheckpoint = 0');
   // The thread's own registry: job and CRM counters only (the service's thread reports the process and the
   // storage gauges); the service merges it into /metrics by asking with a `metrics` message.
   const metrics = createServiceMetrics({ crm: runtime.crm, defaultMetrics: false });
@@ -53,6 +60,13 @@ try {
       );
       return;
     }
+    if (message.type === 'checkpoint-automatically') {
+      if (db) {
+        checkpointAutomatically(db);
+        send({ type: 'checkpointing', walAutocheckpoint: walAutocheckpointOf(db) });
+      }
+      return;
+    }
     if (message.type === 'reload') {
       try {
         runtime.reload(message.config);
@@ -73,7 +87,7 @@ try {
       }
     })();
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', ...(db === undefined ? {} : { walAutocheckpoint: walAutocheckpointOf(db) }) });
 } catch (error) {
   send({ type: 'failed', error: serializeError(error) });
   port.close();
