@@ -13,7 +13,24 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  quietOnClosedPipe(process.stdout);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+const guarded = new WeakSet<Writable>();
+
+/**
+ * A reader that stops early (`leadsync dlq list | head`) closes the pipe: the next write fails
+ * with EPIPE, emitted as an 'error' event that would otherwise crash the command with a stack
+ * trace. Nobody is left to read the rest, so the command ends quietly, as Unix tools do.
+ */
+function quietOnClosedPipe(stream: Writable): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
 }
 
 export function writeLine(stream: Writable, text = ''): void {

@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
 import { runCli } from './run-cli.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 // `leadsync ingest` run as a process on a copy of the example config whose storage is a temp SQLite file.
 
@@ -12,7 +12,7 @@ let config: string;
 let database: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'leadsync-ingest-'));
+  dir = makeTempDir('leadsync-ingest-');
   database = join(dir, 'leadsync.db');
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   config = join(dir, 'leadsync.yaml');
@@ -20,7 +20,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 function file(name: string, lines: readonly string[]): string {
@@ -135,5 +135,37 @@ describe('leadsync ingest (CSV)', () => {
     const run = runCli(['ingest', '--config', config, '--source', 'webform', path]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('header');
+  });
+});
+
+describe('leadsync ingest lanes', () => {
+  const lanesOf = (): string[] => {
+    const storage = openSqliteStorage({ file: database });
+    try {
+      return (storage.database.prepare('SELECT lane FROM jobs ORDER BY id').all() as { lane: string }[]).map((row) => row.lane);
+    } finally {
+      storage.database.close();
+    }
+  };
+
+  it('queues a file on the batch lane by default, though the source routes live events to realtime', () => {
+    const path = file('leads.ndjson', [webform('ann@example.com'), webform('bob@example.com')]);
+    const run = runCli(['ingest', '--json', '--config', config, '--source', 'webform', path]);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ lane: 'batch', queued: 2 });
+    expect(lanesOf()).toEqual(['batch', 'batch']);
+  });
+
+  it('follows the source\'s own routing with --lane source, and takes --lane realtime', () => {
+    runCli(['ingest', '--config', config, '--source', 'webform', '--lane', 'source', file('a.ndjson', [webform('ann@example.com')])]);
+    const realtime = runCli(['ingest', '--config', config, '--source', 'webform', '--lane', 'realtime', file('b.ndjson', [webform('bob@example.com')])]);
+    expect(realtime.stdout).toContain('source webform, realtime lane');
+    expect(lanesOf()).toEqual(['realtime', 'realtime']);
+  });
+
+  it('refuses an unknown lane before reading the file (exit 2)', () => {
+    const run = runCli(['ingest', '--config', config, '--source', 'webform', '--lane', 'fast', file('c.ndjson', [webform('ann@example.com')])]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--lane must be one of realtime, batch, source, not "fast"');
   });
 });

@@ -97,7 +97,8 @@ async function listCommand(config: LoadedConfig, options: CommonOptions & { stat
     }
     writeLine(io.stdout, textTable(rows));
     if (listing.nextCursor !== null) writeLine(io.stdout, `\nMore items: add --cursor ${listing.nextCursor}`);
-    writeLine(io.stdout, `\nNext: leadsync approvals approve <id> | reject <id> [--dry-run] --config ${config.file}`);
+    // Only pending items can be approved or rejected; a list of decided ones needs no such hint.
+    if (listing.items.some((item) => item.status === 'pending')) writeLine(io.stdout, `\nNext: leadsync approvals approve <id> | reject <id> [--dry-run] --config ${config.file}`);
     return EXIT.ok;
   });
 }

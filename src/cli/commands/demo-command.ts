@@ -73,8 +73,8 @@ export async function demoCommand(config: LoadedConfig, options: DemoOptions, io
     }
     return EXIT.ok;
   }
+  await checkReadAccess(api, token, config);
   if (!options.json) writeLine(io.stdout, `leadsync demo: posting ${fixtures.length} fixtures to ${api.baseUrl} (config ${config.file})`);
-  if (!token && !options.json) writeLine(io.stdout, 'Note: LEADSYNC_TOKEN is not set; reading what landed needs an API token (the admin token `leadsync serve` printed at its first start, or `leadsync tokens create`).');
   const started = performance.now();
   const outcome = await runDemo(fixtures, api, {
     nowMs: Date.now,
@@ -107,9 +107,29 @@ export async function demoCommand(config: LoadedConfig, options: DemoOptions, io
   for (const item of outcome.approvals) {
     writeLine(io.stdout, `  ${item.fixture}  ${item.leadKey}  ${item.field}: ${show(item.before)} → ${show(item.proposed)} (from ${item.source})`);
   }
-  writeLine(io.stdout, `\nLook further: curl ${api.baseUrl}/v1/leads/<leadKey>/audit, ${api.baseUrl}/v1/dlq, ${api.baseUrl}/v1/approvals`);
+  writeLine(io.stdout, `\nLook further: curl -H "Authorization: Bearer $LEADSYNC_TOKEN" ${api.baseUrl}/v1/leads/<leadKey>/audit (or /v1/dlq, /v1/approvals), or the dashboard at ${api.baseUrl}/`);
   if (refused.length > 0) writeLine(io.stderr, `leadsync demo: ${refused.length} fixture${refused.length === 1 ? ' was' : 's were'} not accepted: ${refused.map((post) => `${post.fixture} (${post.code})`).join(', ')}`);
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Refuses (exit 2, nothing posted) when the service will not show what landed:
+ * without a token every read is a 401, and the demo would wait out its timeout
+ * and then blame the worker.
+ */
+async function checkReadAccess(api: LeadsyncApiClient, token: string | undefined, config: LoadedConfig): Promise<void> {
+  const response = await api.get('/v1/approvals?limit=1');
+  if (response.kind === 'unreachable') throw unreachableError(response);
+  if (response.status !== 401 && response.status !== 403) return;
+  const body = response.body !== null && typeof response.body === 'object' ? (response.body as Record<string, unknown>) : {};
+  const code = typeof body['code'] === 'string' ? body['code'] : `HTTP ${response.status}`;
+  const problem = token
+    ? `${api.baseUrl} refused LEADSYNC_TOKEN (${code})`
+    : `LEADSYNC_TOKEN is not set, and ${api.baseUrl} shows what landed (records, DLQ, approvals) only to an API token (${code})`;
+  throw new UsageError(
+    `${problem}; nothing was posted. Set it to the admin token \`leadsync serve\` (npm start) printed at its first start: export LEADSYNC_TOKEN=lsk_…, ` +
+      `or create one: leadsync tokens create --config ${config.file} --name demo --role viewer`,
+  );
 }
 
 /** Every `test/fixtures/<folder>/*.json` whose folder names a configured source (or the preset of one). */

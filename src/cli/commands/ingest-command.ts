@@ -1,9 +1,13 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dryRunIngestStore } from '../../app/dry-run-ingest-store.js';
+import type { IngestSource } from '../../app/event-ingestion.js';
 import { backfillEvents, type BackfillSummary } from '../../app/file-backfill.js';
+import { LANES } from '../../ports/job-queue.js';
 import type { LoadedConfig } from '../../config/config-loader.js';
+import { createLogger } from '../../server/logger.js';
 import { ingestSourceFor, openRuntime } from '../../server/runtime.js';
+import { checkpointInThread } from '../../server/wal-checkpointer.js';
 import { readBackfillFile, backfillFormatOf } from '../backfill-file-reader.js';
 import { startBackfillProgress } from '../backfill-progress.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
@@ -16,7 +20,12 @@ export interface IngestOptions {
   readonly json?: boolean;
   /** Read and check every line, queue nothing, open no database. (Default: false) */
   readonly dryRun?: boolean;
+  /** `batch`, `realtime`, or `source` for the source's own lane routing. (Default: batch) */
+  readonly lane?: string;
 }
+
+const LANE_CHOICES = [...LANES, 'source'] as const;
+type LaneChoice = (typeof LANE_CHOICES)[number];
 
 /** Registers `leadsync ingest`. */
 export function registerIngestCommand(program: Command, context: CommandContext): void {
@@ -27,6 +36,7 @@ export function registerIngestCommand(program: Command, context: CommandContext)
     .requiredOption('--config <file>', 'leadsync.yaml')
     .requiredOption('--source <name>', 'source the records come from (its mapping reads them)')
     .option('--format <format>', 'ndjson or csv (default: from the file extension)')
+    .option('--lane <lane>', 'queue lane for the file\'s events: batch, realtime, or source (the source\'s own lane routing) (default: batch)')
     .option('--dry-run', 'read and check every line (JSON, lead identity, repeats within the file); queue nothing')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, options: IngestOptions & { config: string }) => {
@@ -44,12 +54,15 @@ export function registerIngestCommand(program: Command, context: CommandContext)
 export async function ingestCommand(config: LoadedConfig, file: string, options: IngestOptions, io: CliIo): Promise<ExitCode> {
   if (!config.sources.has(options.source)) throw new UsageError(`no source "${options.source}" in ${config.file} (sources: ${[...config.sources.keys()].join(', ')})`);
   const format = backfillFormatOf(file, options.format);
+  const lane = laneChoiceOf(options.lane);
   const size = await fileSize(file);
 
   // Appending events needs little page cache; 8 MiB instead of 64 keeps the
   // process well under 200 MB RSS on a million-line file (docs/BENCHMARKS.md).
   // A dry run opens no database at all.
   const runtime = options.dryRun === true ? undefined : await openRuntime(config, { sqliteCacheKiB: 8192 });
+  // WAL checkpoints in a thread of their own, not inside the backfill's commits (docs/decisions/0027).
+  const checkpoints = runtime && (await checkpointInThread(runtime, createLogger()));
   const reading = readBackfillFile(file, format);
   let latest: BackfillSummary = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectedByCode: {} };
   let linesRead = 0;
@@ -65,25 +78,44 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
     const configured = config.sources.get(options.source);
     const source = runtime ? runtime.sources.get(options.source) : configured && ingestSourceFor(config, configured);
     if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
-    summary = await backfillEvents(source, countLines(reading.records, (line) => (linesRead = line)), runtime ? runtime.storage.ingest : dryRunIngestStore(), {
+    summary = await backfillEvents(routedTo(source, lane), countLines(reading.records, (line) => (linesRead = line)), runtime ? runtime.storage.ingest : dryRunIngestStore(), {
       now: () => new Date(),
       onProblem: (problem) => progress.log(`${file}:${problem.line}: ${problem.code}: ${problem.message}`),
       onProgress: (totals) => (latest = totals),
     });
   } finally {
     progress.stop();
+    await checkpoints?.stop();
     await runtime?.close();
   }
   const seconds = (performance.now() - started) / 1000;
 
   const ok = summary.rejected === 0 && summary.conflicts === 0;
   if (options.json) {
-    writeJson(io.stdout, { ok, dryRun: options.dryRun === true, file, source: options.source, format, seconds: Number(seconds.toFixed(3)), ...summary }, true);
+    writeJson(io.stdout, { ok, dryRun: options.dryRun === true, file, source: options.source, lane, format, seconds: Number(seconds.toFixed(3)), ...summary }, true);
   } else {
     if (options.dryRun === true) writeLine(io.stdout, 'Dry run — nothing was queued. Repeats are checked within the file only, not against events already stored.');
-    writeLine(io.stdout, renderSummary(file, options.source, summary, seconds, options.dryRun === true));
+    writeLine(io.stdout, renderSummary(file, options.source, lane, summary, seconds, options.dryRun === true));
   }
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+function laneChoiceOf(value: string | undefined): LaneChoice {
+  if (value === undefined) return 'batch';
+  const choice = LANE_CHOICES.find((candidate) => candidate === value);
+  if (!choice) throw new UsageError(`--lane must be one of ${LANE_CHOICES.join(', ')}, not "${value}"`);
+  return choice;
+}
+
+/**
+ * A file is a backfill: by default its events go to the batch lane (coalesced, written with
+ * the CRM's batch calls, behind live traffic), whatever lane the source's live events take,
+ * so a large file never queues ahead of demo requests (docs/decisions/0029).
+ */
+function routedTo(source: IngestSource, lane: LaneChoice): IngestSource {
+  if (lane === 'source') return source;
+  const { lanesByEventType: _perType, ...rest } = source;
+  return { ...rest, lane };
 }
 
 async function* countLines<T extends { readonly line: number }>(records: AsyncIterable<T>, onLine: (line: number) => void): AsyncGenerator<T> {
@@ -106,7 +138,7 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-function renderSummary(file: string, source: string, summary: BackfillSummary, seconds: number, dryRun: boolean): string {
+function renderSummary(file: string, source: string, lane: LaneChoice, summary: BackfillSummary, seconds: number, dryRun: boolean): string {
   const count = (n: number): string => n.toLocaleString('en-US');
   const rate = seconds > 0 ? Math.round(summary.lines / seconds) : summary.lines;
   const byCode = Object.entries(summary.rejectedByCode)
@@ -114,7 +146,7 @@ function renderSummary(file: string, source: string, summary: BackfillSummary, s
     .map(([code, n]) => `\n    ${code.padEnd(34)} ${count(n ?? 0)}`)
     .join('');
   return [
-    `ingest ${file} → source ${source}: ${count(summary.lines)} lines in ${seconds.toFixed(1)} s (${count(rate)} lines/s)`,
+    `ingest ${file} → source ${source}, ${lane === 'source' ? "the source's lanes" : `${lane} lane`}: ${count(summary.lines)} lines in ${seconds.toFixed(1)} s (${count(rate)} lines/s)`,
     `  ${dryRun ? 'would queue' : 'queued     '} ${count(summary.queued)}`,
     `  duplicates  ${count(summary.duplicates)}`,
     `  conflicts   ${count(summary.conflicts)}`,

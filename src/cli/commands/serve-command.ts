@@ -1,7 +1,7 @@
-import { ConfigError } from '../../config/config-error.js';
-import { loadConfig, type LoadedConfig } from '../../config/config-loader.js';
+import type { LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { reloadConfigOnHangup } from '../config-reload-signal.js';
 import { parsePortOption } from '../operator-format.js';
 import { listenForStopSignal } from '../stop-signal.js';
 
@@ -50,23 +50,12 @@ async function runServe(config: LoadedConfig, port: number | undefined, options:
       writeLine(io.stdout, `  Log in to the dashboard with it, then create tokens per person: leadsync tokens create --config ${config.file} --name <who> --role viewer|operator|admin`);
     }
   }
-  // SIGHUP re-reads the config file and applies sources, mappings, policies and normalizers without a restart.
-  const reloadOnHangup = (): void => {
-    loadConfig(config.file, { env: io.env })
-      .then((next) => {
-        service.runtime.reload(next);
-        writeLine(io.stderr, `leadsync: reloaded ${config.file} (SIGHUP)`);
-      })
-      .catch((error: unknown) => {
-        const detail = error instanceof ConfigError ? `${error.code}: ${error.message}` : String(error);
-        writeLine(io.stderr, `leadsync: SIGHUP reload of ${config.file} failed; still running on the previous config. ${detail}`);
-      });
-  };
-  process.on('SIGHUP', reloadOnHangup);
+  const stopReloading = reloadConfigOnHangup(config, service.runtime, io);
   await stopRequested;
-  process.off('SIGHUP', reloadOnHangup);
+  stopReloading();
   if (!options.json) writeLine(io.stdout, 'leadsync: stopping (finishing in-flight work)…');
   await service.stop();
   if (options.json) writeJson(io.stdout, { status: 'stopped' });
+  else writeLine(io.stdout, 'leadsync: stopped (in-flight work finished).');
   return EXIT.ok;
 }

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { reloadConfigOnHangup } from '../config-reload-signal.js';
 import { parsePortOption } from '../operator-format.js';
 import { listenForStopSignal } from '../stop-signal.js';
 
@@ -13,7 +14,7 @@ export interface WorkerOptions {
 /**
  * `leadsync worker --config F [--metrics-port N] [--json]`: the worker alone (no HTTP API),
  * for running more workers beside `leadsync serve --no-worker`. Stops gracefully on
- * SIGTERM/SIGINT. With --json, stdout carries one JSON line when running and one when stopped.
+ * SIGTERM/SIGINT; SIGHUP reloads the config. With --json, stdout carries one JSON line when running and one when stopped.
  */
 export async function workerCommand(config: LoadedConfig, options: WorkerOptions, io: CliIo): Promise<ExitCode> {
   const metricsPort = parsePortOption('--metrics-port', options.metricsPort);
@@ -35,9 +36,13 @@ async function runWorker(config: LoadedConfig, metricsPort: number | undefined, 
   const metrics = service.metricsUrl === '' ? null : `${service.metricsUrl}/metrics`;
   if (options.json) writeJson(io.stdout, { status: 'running', storage: service.storage.location, metrics });
   else writeLine(io.stdout, `leadsync worker running (storage ${service.storage.location}${metrics ? `, metrics on ${metrics}` : ''}); stop with Ctrl-C or SIGTERM`);
+  // SIGHUP re-reads the config like `leadsync serve` does: a mapping fixed for a DLQ replay reaches every worker without a restart.
+  const stopReloading = reloadConfigOnHangup(config, service.runtime, io);
   await stopRequested;
+  stopReloading();
   if (!options.json) writeLine(io.stdout, 'leadsync worker: stopping (finishing in-flight work)…');
   await service.stop();
   if (options.json) writeJson(io.stdout, { status: 'stopped' });
+  else writeLine(io.stdout, 'leadsync worker: stopped (in-flight work finished).');
   return EXIT.ok;
 }
