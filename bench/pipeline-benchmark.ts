@@ -329,7 +329,7 @@ export async function reportPipelineBenchmark(events: number, repeats: number, k
     '|---|---|---|---|---|---|',
     ...servedRows,
     '',
-    'Target (issue 3): end to end ≥ 0.3 of the raw limit and ≥ 5,000 events/s. The machine is shared with other work, so wall-clock figures vary several-fold between runs; the per-CPU-second column (this process\'s user + system time) moves much less and is the one to compare changes by. Where the time goes, what was changed and what is left: docs/decisions/0004-sqlite-write-path.md, 0009-worker-thread-and-lead-coalescing.md and 0016-sqlite-pipeline-per-transaction-work.md.' + loadNote(),
+    'Target (issue 3): end to end ≥ 0.3 of the raw limit and ≥ 5,000 events/s. The machine is shared with other work, so wall-clock figures vary several-fold between runs; the per-CPU-second column (this process\'s user + system time) moves much less and is the one to compare changes by. Where the time goes, what was changed and what is left: docs/decisions/0004-sqlite-write-path.md, 0009-worker-thread-and-lead-coalescing.md, 0016-sqlite-pipeline-per-transaction-work.md, 0021-sqlite-per-event-sql-work.md, 0027-checkpoints-off-every-writing-connection.md and 0028-sqlite-smaller-settle-rows.md; why the ratio target is out of reach for any pipeline doing this work (the raw queue here moves 5–12 times the issue\'s estimate of 19,000–23,000 jobs/s): 0024-queue-ratio-targets.md.' + loadNote(),
     '',
     '### What each durability setting survives',
     '',
