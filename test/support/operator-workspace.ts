@@ -29,6 +29,25 @@ export interface OperatorWorkspace {
   remove(keep?: boolean): Promise<void>;
 }
 
+/**
+ * The fix for the demo's `CRM_PICKLIST_MISMATCH` dead letter: the webform preset at version 2
+ * with one more `lead_source` synonym (what examples/webform-v2-mapping.yaml holds).
+ */
+export function webformV2Mapping(): typeof webformPreset {
+  const contacts = webformPreset.objects['contacts'];
+  return {
+    ...webformPreset,
+    version: 2,
+    description: 'webform preset plus a lead_source synonym for partner referrals',
+    objects: {
+      ...webformPreset.objects,
+      ...(contacts === undefined
+        ? {}
+        : { contacts: { ...contacts, fields: contacts.fields.map((field) => (field.to === 'lead_source' ? { ...field, values: { ...field.values, 'partner referal': 'partner' } } : field)) } }),
+    },
+  };
+}
+
 export function createOperatorWorkspace(): OperatorWorkspace {
   const dir = makeTempDir('leadsync-operator-');
   const dbFile = join(dir, 'leadsync.db');
@@ -39,21 +58,7 @@ export function createOperatorWorkspace(): OperatorWorkspace {
   const originalConfig = join(dir, 'leadsync.yaml');
   writeFileSync(originalConfig, stringify(document));
 
-  const leadSource = webformPreset.objects['contacts']?.fields.find((field) => field.to === 'lead_source');
-  const fixedMapping = {
-    ...webformPreset,
-    version: 2,
-    description: 'webform preset plus a lead_source synonym for partner referrals',
-    objects: {
-      ...webformPreset.objects,
-      contacts: {
-        ...webformPreset.objects['contacts'],
-        fields: webformPreset.objects['contacts']?.fields.map((field) =>
-          field === leadSource ? { ...field, values: { ...field.values, 'partner referal': 'partner' } } : field,
-        ),
-      },
-    },
-  };
+  const fixedMapping = webformV2Mapping();
   const sources = document['sources'] as Record<string, Record<string, unknown>>;
   const fixed = { ...document, mappings: { 'webform-v2': fixedMapping }, sources: { ...sources, webform: { ...sources['webform'], mapping: 'webform-v2' } } };
   const fixedConfig = join(dir, 'leadsync-fixed.yaml');

@@ -165,17 +165,8 @@ export class PgDatabase {
    * times, so `work` must not keep state across attempts. Any other error
    * rolls back and rejects. A connection that failed is destroyed, not returned to the pool.
    */
-  async withTransaction<T>(work: (client: PgClient) => Promise<T>, options: { readonly isolation?: 'read committed' | 'repeatable read' | 'serializable' } = {}): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.runTransactionOnce(work, options.isolation ?? 'read committed');
-      } catch (error) {
-        if (attempt >= this.maxAttempts || !isRetryableTransactionError(error)) throw error;
-        this.logger.debug({ ...describeError(error), attempt, component: 'postgres' }, 'transaction conflict; running it again');
-        // Jittered, growing pause so two conflicting transactions do not collide again in step.
-        await sleep(Math.random() * 5 * 2 ** attempt);
-      }
-    }
+  withTransaction<T>(work: (client: PgClient) => Promise<T>, options: { readonly isolation?: 'read committed' | 'repeatable read' | 'serializable' } = {}): Promise<T> {
+    return this.retryingConflicts(() => this.runTransactionOnce(work, options.isolation ?? 'read committed'));
   }
 
   /**
@@ -185,30 +176,43 @@ export class PgDatabase {
    * same retries; committed after `work` when it did not end the transaction
    * itself; rolled back on any error.
    */
-  async withScriptedTransaction<T>(work: (script: PgTransactionScript) => Promise<T>): Promise<T> {
+  withScriptedTransaction<T>(work: (script: PgTransactionScript) => Promise<T>): Promise<T> {
+    return this.retryingConflicts(() =>
+      this.withClient(async (client) => {
+        const script = new PgTransactionScript(client);
+        try {
+          const result = await work(script);
+          if (!script.ended) await script.commit();
+          return result;
+        } catch (error) {
+          // Also after a failed COMMIT or a message that failed midway: without a transaction open it only warns.
+          await this.rollbackAfter(client);
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /** Runs a whole transaction again after a serialization failure or deadlock, up to `maxTransactionAttempts` times. */
+  private async retryingConflicts<T>(runOnce: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.withClient(async (client) => {
-          const script = new PgTransactionScript(client);
-          try {
-            const result = await work(script);
-            if (!script.ended) await script.commit();
-            return result;
-          } catch (error) {
-            try {
-              // Also after a failed COMMIT or a message that failed midway: without a transaction open it only warns.
-              await client.query('ROLLBACK');
-            } catch (rollbackError) {
-              this.logger.debug({ ...describeError(rollbackError), component: 'postgres' }, 'ROLLBACK failed after an error');
-            }
-            throw error;
-          }
-        });
+        return await runOnce();
       } catch (error) {
         if (attempt >= this.maxAttempts || !isRetryableTransactionError(error)) throw error;
         this.logger.debug({ ...describeError(error), attempt, component: 'postgres' }, 'transaction conflict; running it again');
+        // Jittered, growing pause so two conflicting transactions do not collide again in step.
         await sleep(Math.random() * 5 * 2 ** attempt);
       }
+    }
+  }
+
+  /** ROLLBACK after an error; if the connection is gone the server rolls back on its own, and the original error is what the caller needs. */
+  private async rollbackAfter(client: PgClient): Promise<void> {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      this.logger.debug({ ...describeError(rollbackError), component: 'postgres' }, 'ROLLBACK failed after an error');
     }
   }
 
@@ -246,12 +250,7 @@ export class PgDatabase {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          // The connection is gone; the server rolls back on its own. The original error is what the caller needs.
-          this.logger.debug({ ...describeError(rollbackError), component: 'postgres' }, 'ROLLBACK failed after an error');
-        }
+        await this.rollbackAfter(client);
         throw error;
       }
     });
