@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
-import type { JobOutcome, JobProcessorDeps } from '../../src/app/job-processor.js';
-import { startWorkerLoop, type WorkerLoopOptions } from '../../src/app/worker-loop.js';
+import type { JobProcessorDeps } from '../../src/app/job-processor.js';
+import type { WorkerLoopOptions } from '../../src/app/worker-loop.js';
+import { startTestWorkerLoop, type TestWorkerLoop } from '../support/worker-loop-harness.js';
 import type { CrmDestination, UpsertInput, UpsertResult } from '../../src/ports/crm-destination.js';
-import type { Job } from '../../src/ports/job-queue.js';
 import { sqliteDatabaseOf, type Runtime } from '../../src/server/runtime.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -97,31 +97,10 @@ function claimedJobs(runtime: Runtime): number {
   return sqliteDatabaseOf(runtime).prepare<[], { n: number }>('SELECT count(*) AS n FROM jobs WHERE claimed_by IS NOT NULL').get()?.n ?? -1;
 }
 
-interface Started {
-  readonly stop: () => Promise<void>;
-  readonly outcomes: { job: Job; outcome: JobOutcome }[];
-  readonly errors: unknown[];
-}
+type Started = TestWorkerLoop;
+const start = (deps: JobProcessorDeps, options: Partial<WorkerLoopOptions>): Started => startTestWorkerLoop(deps, WORKER, options);
 
-function start(deps: JobProcessorDeps, options: Partial<WorkerLoopOptions>): Started {
-  const outcomes: { job: Job; outcome: JobOutcome }[] = [];
-  const errors: unknown[] = [];
-  const loop = startWorkerLoop(deps, {
-    workerId: WORKER,
-    visibilityMs: 60_000,
-    realtimeConcurrency: 4,
-    batchMaxSize: 2,
-    batchMaxAgeMs: 60_000,
-    batchInFlight: 2,
-    idleMs: 5,
-    onError: (error) => errors.push(error),
-    onOutcome: (job, outcome) => outcomes.push({ job, outcome }),
-    ...options,
-  });
-  return { stop: () => loop.stop(), outcomes, errors };
-}
-
-const settledEvents = (started: Started): string[] => started.outcomes.filter(({ outcome }) => outcome.kind === 'settled').map(({ job }) => job.eventId);
+const settledEvents = (started: Started): string[] => started.settled().map((job) => job.eventId);
 
 describe('worker loop: batches in flight at once', () => {
   it('claims the next batch while one waits on the CRM, never more than batchInFlight, and settles them all', async () => {

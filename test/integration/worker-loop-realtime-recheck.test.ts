@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestEvent } from '../../src/app/event-ingestion.js';
-import type { JobOutcome, JobProcessorDeps } from '../../src/app/job-processor.js';
-import { startWorkerLoop, type WorkerLoopOptions } from '../../src/app/worker-loop.js';
-import type { Job, JobQueue, Lane } from '../../src/ports/job-queue.js';
+import type { JobProcessorDeps } from '../../src/app/job-processor.js';
+import type { WorkerLoopOptions } from '../../src/app/worker-loop.js';
+import { startTestWorkerLoop, type TestWorkerLoop } from '../support/worker-loop-harness.js';
+import type { JobQueue, Lane } from '../../src/ports/job-queue.js';
 import type { StoragePorts } from '../../src/ports/storage-ports.js';
 import type { Runtime } from '../../src/server/runtime.js';
 import { exampleRuntimeForThisTest } from '../support/example-runtime.js';
@@ -51,25 +52,7 @@ async function enqueue(runtime: Runtime, clock: ManualClock, lane: Lane, people:
   }
 }
 
-function start(deps: JobProcessorDeps, options: Partial<WorkerLoopOptions>): { stop: () => Promise<void>; settled: Job[]; errors: unknown[] } {
-  const settled: Job[] = [];
-  const errors: unknown[] = [];
-  const loop = startWorkerLoop(deps, {
-    workerId: 'recheck-test',
-    visibilityMs: 60_000,
-    realtimeConcurrency: 4,
-    batchMaxSize: 2,
-    batchMaxAgeMs: 60_000,
-    batchInFlight: 2,
-    idleMs: 5,
-    onError: (error) => errors.push(error),
-    onOutcome: (job: Job, outcome: JobOutcome) => {
-      if (outcome.kind === 'settled') settled.push(job);
-    },
-    ...options,
-  });
-  return { stop: () => loop.stop(), settled, errors };
-}
+const start = (deps: JobProcessorDeps, options: Partial<WorkerLoopOptions>): TestWorkerLoop => startTestWorkerLoop(deps, 'recheck-test', options);
 
 const POLL = { intervalMs: 5 } as const;
 
@@ -79,7 +62,7 @@ describe('worker loop: the realtime lane after an empty claim', () => {
     await enqueue(runtime, clock, 'batch', ['a', 'b', 'c', 'd', 'e', 'f']);
     const worker = start(deps, { realtimeEmptyRecheckMs: 600_000 });
     try {
-      await waitUntil(() => worker.settled.length === 6, 'six batch jobs settled', POLL);
+      await waitUntil(() => worker.settled().length === 6, 'six batch jobs settled', POLL);
     } finally {
       await worker.stop();
     }
@@ -93,7 +76,7 @@ describe('worker loop: the realtime lane after an empty claim', () => {
     await enqueue(runtime, clock, 'batch', ['a', 'b', 'c', 'd', 'e', 'f']);
     const worker = start(deps, { realtimeEmptyRecheckMs: 0 });
     try {
-      await waitUntil(() => worker.settled.length === 6, 'six batch jobs settled', POLL);
+      await waitUntil(() => worker.settled().length === 6, 'six batch jobs settled', POLL);
     } finally {
       await worker.stop();
     }
@@ -109,7 +92,7 @@ describe('worker loop: the realtime lane after an empty claim', () => {
     try {
       await waitUntil(() => claims.includes('realtime'), 'a first realtime claim', POLL);
       await enqueue(runtime, clock, 'realtime', ['r']);
-      await waitUntil(() => worker.settled.some((job) => job.lane === 'realtime'), 'the realtime job settled', POLL);
+      await waitUntil(() => worker.settled().some((job) => job.lane === 'realtime'), 'the realtime job settled', POLL);
     } finally {
       await worker.stop();
     }
