@@ -12,11 +12,13 @@ import { registerTokensCommand } from './commands/tokens-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
 import { dryRunCommand } from './commands/dry-run-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
+import { registerPresetsCommand } from './commands/presets-command.js';
 import { normalizeCommand } from './commands/normalize-command.js';
 import { registerSendCommand } from './commands/send-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { UsageError } from './usage-error.js';
+import { packageVersion } from './package-paths.js';
 
 /** Runs the `leadsync` CLI and returns its exit code (0 ok, 1 failed, 2 usage or config error). */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
@@ -25,7 +27,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   const program = new Command('leadsync')
     .description('Sync AI-enriched lead data into CRM fields safely.')
-    .version('0.1.0')
+    .version(packageVersion())
+    // Program options only before the command, so `presets show --version 2` is the command's own option.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run the command with --help for its usage)')
     .configureOutput({
@@ -111,6 +115,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerSendCommand(program, operatorContext);
   registerDemoCommand(program, operatorContext);
   registerTokensCommand(program, operatorContext);
+  registerPresetsCommand(program, operatorContext);
   defaultConfigFile(program);
 
   try {

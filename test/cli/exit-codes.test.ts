@@ -52,6 +52,8 @@ const COMMANDS: Readonly<Record<string, CommandCase>> = {
   'tokens create': { json: (config) => ['tokens', 'create', '--name', 'ci', '--role', 'viewer', '--dry-run', '--json', '--config', config], exit: 0, mutating: true },
   'tokens list': { json: (config) => ['tokens', 'list', '--json', '--config', config], exit: 0 },
   'tokens revoke': { json: (config) => ['tokens', 'revoke', 'nobody', '--dry-run', '--json', '--config', config], exit: 1, mutating: true },
+  'presets list': { json: () => ['presets', 'list', '--json'], exit: 0, config: false },
+  'presets show': { json: () => ['presets', 'show', 'webform', '--json'], exit: 0, config: false },
 };
 
 /** Command names listed under "Commands:" in a help text. */

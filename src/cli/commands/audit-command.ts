@@ -49,7 +49,7 @@ async function historyCommand(config: LoadedConfig, leadKey: string, options: Au
       return history.timeline.length === 0 ? EXIT.failed : EXIT.ok;
     }
     if (history.timeline.length === 0) {
-      writeLine(io.stderr, `leadsync: no audit entries for "${leadKey}". Lead keys look like contacts:ada@example.com (object, colon, match value); \`leadsync dlq list\` and \`leadsync approvals list\` show some.`);
+      writeLine(io.stderr, `leadsync: no audit entries for "${leadKey}" in ${config.file}'s storage. Lead keys look like contacts:ada@example.com (object, colon, match value); \`leadsync dlq list --config ${config.file}\` and \`leadsync approvals list --config ${config.file}\` show some.`);
       return EXIT.failed;
     }
     writeLine(io.stdout, renderHistory(history));

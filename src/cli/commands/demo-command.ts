@@ -2,23 +2,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { runDemo, type DemoFixture, type DemoPost } from '../../app/fixture-demo.js';
 import type { LoadedConfig, RuntimeSource } from '../../config/config-loader.js';
 import { LeadsyncApiClient } from '../../server/leadsync-api-client.js';
 import { ingestSourceFor } from '../../server/runtime.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
+import { DEMO_CONFIG, FIXTURES_DIR } from '../package-paths.js';
 import { serviceAddress, unreachableError } from '../service-address.js';
 import { UsageError } from '../usage-error.js';
-
-// Resolved from this module, not the working directory, so `npx leadsync demo`
-// finds them from anywhere (dist/cli/commands and src/cli/commands are both three levels down).
-const PACKAGE_ROOT = new URL('../../../', import.meta.url);
-
-/** The config `leadsync demo` uses without --config: the package's examples/leadsync.yaml, the one `npm start` serves. */
-export const DEMO_CONFIG = fileURLToPath(new URL('examples/leadsync.yaml', PACKAGE_ROOT));
-const FIXTURES_DIR = fileURLToPath(new URL('test/fixtures/', PACKAGE_ROOT));
 
 export interface DemoOptions {
   readonly url?: string;

@@ -1,6 +1,8 @@
+import { join, relative } from 'node:path';
 import type { LoadedConfig } from '../../config/config-loader.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
+import { FIXTURES_DIR } from '../package-paths.js';
 import { reloadConfigOnHangup } from '../config-reload-signal.js';
 import { parsePortOption } from '../operator-format.js';
 import { listenForStopSignal } from '../stop-signal.js';
@@ -39,7 +41,7 @@ async function runServe(config: LoadedConfig, port: number | undefined, options:
     writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.location}, ${config.document.destination.kind} CRM, ${service.workerMode === 'thread' ? 'worker running in its own thread' : service.workerMode === 'event-loop' ? 'worker running' : 'no worker'})`);
     writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
     writeLine(io.stdout, `  try it:  LEADSYNC_TOKEN=<token> npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
-    writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform test/fixtures/webform/demo-request.json`);
+    writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform ${relative(process.cwd(), join(FIXTURES_DIR, 'webform', 'demo-request.json'))}`);
     // No lead key here: a banner is logged by whatever runs the service, and lead keys hold email addresses.
     writeLine(io.stdout, `  look:    dashboard ${service.url}/   ·   curl -H "Authorization: Bearer <token>" ${service.url}/v1/dlq   ·   API docs ${service.url}/docs   ·   metrics ${service.url}/metrics`);
     if (service.firstAdminToken !== null) {
