@@ -26,9 +26,17 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       }),
     );
   }
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (error) {
+    // Well-formed YAML the library still cannot turn into data: a `<<` merge key whose value is not
+    // a map (or an alias to one), or an alias expanding past the limit above.
+    throw new ConfigError('CONFIG_YAML_SYNTAX', [{ file, path: '', message: error instanceof Error ? error.message : String(error) }]);
+  }
   return {
     file,
-    data: document.toJS({ maxAliasCount: 1000 }) as unknown,
+    data,
     locate(path) {
       // Walk up to the nearest existing node: a missing key is reported at its parent.
       for (let depth = path.length; depth >= 0; depth -= 1) {

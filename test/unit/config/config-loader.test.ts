@@ -74,6 +74,12 @@ describe('loadConfig', () => {
     expect(error.issues[0]?.line).toBeGreaterThan(0);
   });
 
+  it('refuses a merge key whose value is not a map as a config error, not a crash', async () => {
+    const error = await issuesOf('version: 1\nsources:\n  webform:\n    <<: 5\n    preset: webform\n');
+    expect(error.code).toBe('CONFIG_YAML_SYNTAX');
+    expect(error.issues[0]?.message).toMatch(/merge/i);
+  });
+
   it('refuses a missing environment variable without a default, naming it and its place', async () => {
     const error = await issuesOf(example.replace('${SEGMENT_SECRET:-local-segment-secret}', '${SEGMENT_SECRET}'));
     expect(error.code).toBe('CONFIG_ENV_MISSING');
