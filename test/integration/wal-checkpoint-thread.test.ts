@@ -112,8 +112,11 @@ describe('leadsync worker: its own checkpoint thread', () => {
       previous = round.restarted ? 0 : round.walPages;
     }
     expect(rounds.some((round) => round.walPages > 0)).toBe(true);
-    // A WAL that only grew would hold every frame at its peak; this one never held half of them.
-    expect(walPeakBytes).toBeLessThan((framesWritten * pageSize) / 2);
+    // The thread started the WAL over (RESTART past the bound) more than once while the worker wrote...
+    expect(rounds.filter((round) => round.restarted).length).toBeGreaterThan(1);
+    // ...so the file never held every frame the run appended, as a WAL that only grew would. (How far below
+    // depends on how many frames the writers append between two rounds, i.e. on the machine's load.)
+    expect(walPeakBytes).toBeLessThan(framesWritten * pageSize);
 
     // Idle: the next rounds empty the WAL file.
     await waitUntil(() => statSync(wal).size === 0, 'the idle WAL to be truncated');
