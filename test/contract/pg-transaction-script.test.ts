@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { appendInlinedStatement, type PgStatement } from '../../src/adapter-support/pg-transaction-script.js';
 import { PgDatabase } from '../../src/adapters/postgres/pg-database.js';
-import { openPostgresStorage, type PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
+import type { PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
 import { schemaForThisTest, testDatabaseUrl, withTestConnection } from '../support/postgres-test-schema.js';
+import { postgresStorageForThisTest } from '../support/postgres-test-storage.js';
 import { auditDraft } from '../support/storage-fixtures.js';
 
 /** A PgDatabase on a fresh schema holding one table with a column of each kind the stores send. */
@@ -149,15 +150,7 @@ describe('PgTransactionScript: statements sent as one message, parameters as lit
 });
 
 describe('audit appends and settles on PostgreSQL: every value stored as sealed', () => {
-  async function tempStorage(): Promise<PostgresStorage> {
-    const opened: PostgresStorage[] = [];
-    const schema = schemaForThisTest(async () => {
-      for (const storage of opened) await storage.close();
-    });
-    const storage = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 4 });
-    opened.push(storage);
-    return storage;
-  }
+  const tempStorage = (): Promise<PostgresStorage> => postgresStorageForThisTest(4);
 
   it('appends rows holding empty text, NULLs, quotes, backslashes and the column separators, verifiably', async () => {
     const storage = await tempStorage();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openPostgresStorage, type PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
+import type { PostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
 import type { NewEvent } from '../../src/ports/ingest-store.js';
-import { schemaForThisTest, testDatabaseUrl } from '../support/postgres-test-schema.js';
+import { postgresStorageForThisTest } from '../support/postgres-test-storage.js';
 import { newEvent } from '../support/storage-fixtures.js';
 
 // PostgreSQL's acceptMany sends the new events as one JSON parameter with each raw payload's
@@ -9,15 +9,7 @@ import { newEvent } from '../support/storage-fixtures.js';
 // something differently (docs/decisions/0026-postgres-ingest-and-claim-cpu.md). These pin what
 // is stored, byte for byte, on both ways.
 
-async function tempStorage(): Promise<PostgresStorage> {
-  const opened: PostgresStorage[] = [];
-  const schema = schemaForThisTest(async () => {
-    for (const storage of opened) await storage.close();
-  });
-  const storage = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 2 });
-  opened.push(storage);
-  return storage;
-}
+const tempStorage = (): Promise<PostgresStorage> => postgresStorageForThisTest(2);
 
 interface StoredRow {
   source: string;
