@@ -228,8 +228,9 @@ export class SalesforceDestination implements CrmDestination {
       group.push(prepared);
       groups.set(prepared.idField.name, group);
     });
-    const context: MappingContext = { ...this.mapping, object: info };
-    for (const group of groups.values()) {
+    for (const [externalIdField, group] of groups) {
+      // The key field tells a lost create race (DUPLICATE_VALUE on it: retryable) from a clash on another unique field.
+      const context: MappingContext = { ...this.mapping, object: info, externalIdField };
       let outcome: Map<number, UpsertResult>;
       if (mode === 'bulk') {
         outcome = await runBulkUpsert(this.http, info, group, context, {

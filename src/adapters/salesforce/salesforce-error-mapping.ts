@@ -17,6 +17,8 @@ export interface MappingContext {
   readonly object: SalesforceObjectInfo | undefined;
   /** The record's body, to name the rejected picklist value without parsing it out of the message. */
   readonly body?: ReadonlyMap<string, SalesforceValue>;
+  /** The External ID field the write upserts by, to tell a lost create race from a clash on another unique field. */
+  readonly externalIdField?: string;
   /** How long a daily-limit 403 pauses the destination. */
   readonly dailyLimitPauseMs: number;
   /** Wait suggested after a concurrent-limit 403, which carries no Retry-After. */
@@ -117,6 +119,12 @@ export function recordErrorFailure(error: SalesforceError, context: MappingConte
         ? failure('CRM_MULTIPLE_MATCHES', `Salesforce DUPLICATE_EXTERNAL_ID: ${error.message}`, false)
         : failure('CRM_REJECTED', `${fields}: the same external id appears twice in one request (DUPLICATE_EXTERNAL_ID)`, false);
     case 'DUPLICATE_VALUE':
+      // An upsert matches on its external id, so a clash on that very field means another request
+      // created the record between this upsert's lookup and its insert (decision 0032): a retry updates it.
+      if (isOwnKeyClash(error, context)) {
+        return failure('CRM_CREATE_RACE', `Salesforce DUPLICATE_VALUE on ${context.externalIdField ?? 'the external id'}: another request created this record at the same moment; retrying updates it`, true);
+      }
+      return failure('CRM_REJECTED', `Salesforce ${error.code}: ${error.message}`, false);
     case 'DUPLICATES_DETECTED':
       return failure('CRM_REJECTED', `Salesforce ${error.code}: ${error.message}`, false);
     case 'ALL_OR_NONE_OPERATION_ROLLED_BACK':
@@ -142,6 +150,14 @@ export function recordErrorFailure(error: SalesforceError, context: MappingConte
     default:
       return failure('CRM_REJECTED', `Salesforce ${error.code}: ${error.message.slice(0, 300)}`, false);
   }
+}
+
+/** Whether a DUPLICATE_VALUE names the External ID field the write upserts by ("duplicate value found: <field> duplicates value on record with id: …"). */
+function isOwnKeyClash(error: SalesforceError, context: MappingContext): boolean {
+  const key = context.externalIdField?.toLowerCase();
+  if (key === undefined) return false;
+  const named = /duplicate value found: (\S+) duplicates value/i.exec(error.message)?.[1];
+  return named?.toLowerCase() === key || error.fields.some((field) => field.toLowerCase() === key);
 }
 
 function htmlTitle(text: string): string | undefined {

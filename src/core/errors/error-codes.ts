@@ -110,6 +110,7 @@ export const ERROR_CODES = {
   CRM_DAILY_LIMIT: { message: 'The CRM\'s daily API call limit is used up', retryable: true, httpStatus: 429, fix: 'Nothing to do: the destination pauses until the daily limit resets. To resume sooner, buy an API limit increase or lower other integrations\' use.' },
   CRM_MULTIPLE_MATCHES: { message: 'The match value finds more than one CRM record, so the CRM cannot tell which to update', retryable: false, fix: 'Merge or fix the duplicate records in the CRM (the message lists their ids), mark the external id field Unique, then replay the DLQ item.' },
   CRM_RECORD_LOCKED: { message: 'The CRM record was locked by another write in progress (Salesforce UNABLE_TO_LOCK_ROW)', retryable: true, fix: 'Nothing to do: the write is retried. If it persists, lower the number of parallel writers or the batch size for that object.' },
+  CRM_CREATE_RACE: { message: 'Another request created the same record at the same moment, and the CRM refused this upsert instead of updating it (Salesforce DUPLICATE_VALUE on the external id upserted by)', retryable: true, fix: 'Nothing to do: the write is retried, and the retry updates the record the other request created.' },
 
   // --- CLI ---------------------------------------------------------------------
   CLI_UNEXPECTED: { message: 'The command failed unexpectedly', retryable: false, fix: 'A bug or an environment problem (disk full, permissions): read the trace on stderr, fix the environment or report it with the trace.' },
