@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { chaosTable, dropChaosSchema, killChaosProcesses, runPostgresChaos } from '../support/postgres-chaos.js';
+import { CHAOS_COMPANIES, chaosTable, dropChaosSchema, killChaosProcesses, runPostgresChaos } from '../support/postgres-chaos.js';
 
 // Issue 5's chaos test on PostgreSQL: tens of thousands of events (20,000; CHAOS_EVENTS
 // overrides; the 50,000-event variant is `npx tsx bench/pg-chaos-benchmark.ts`): 1 API process
@@ -24,6 +24,9 @@ describe('PostgreSQL scale-out under chaos', () => {
     expect(result.lost).toEqual([]);
     expect(result.appliedTwice).toBe(0);
     expect(result.duplicateCreates).toBe(0);
+    // The events name a few companies, written by every worker's batches: each exists once.
+    expect(result.duplicateCompanyCreates).toBe(0);
+    expect(result.crmCompanies).toBe(CHAOS_COMPANIES);
     // Every accepted event is a new contact: written once, unless it was dead-lettered.
     expect(result.crmContacts + result.deadLettered).toBeGreaterThanOrEqual(EVENTS);
     expect(result.crmContacts).toBeLessThanOrEqual(EVENTS);

@@ -64,6 +64,9 @@ export interface ChaosResult {
   /** CRM contact records minus distinct emails: records created twice for one lead. */
   readonly duplicateCreates: number;
   readonly crmContacts: number;
+  /** CRM company records minus distinct domains: companies created twice. */
+  readonly duplicateCompanyCreates: number;
+  readonly crmCompanies: number;
   readonly deadLettered: number;
   readonly auditChainValid: boolean;
   readonly auditEntries: number;
@@ -74,6 +77,9 @@ export interface ChaosResult {
   readonly deliveryRetries: number;
 }
 
+/** The companies the events are spread over (each a CRM company record, shared by every worker). */
+export const CHAOS_COMPANIES = 7;
+
 function payload(index: number): string {
   return JSON.stringify({
     submission_id: `chaos-${index}`,
@@ -81,7 +87,9 @@ function payload(index: number): string {
     email: `lead${index}@chaos-test.example.com`,
     first_name: `Lead${index}`,
     job_title: index % 2 === 0 ? 'VP Marketing' : 'Senior Software Engineer',
-    company: 'Chaos Test Corp',
+    company: `Chaos Test ${index % CHAOS_COMPANIES}`,
+    // A company record per website domain: the workers' batches race to create the same few companies.
+    website: `https://www.chaos-test-${index % CHAOS_COMPANIES}.com`,
     country: 'DE',
     lead_source: 'Demo request',
     form: index % 10 === 0 ? 'Demo Request' : 'Contact Us',
@@ -401,6 +409,8 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
     }, schema);
     const contacts = ((await emulatorCall(emulator, 'GET', '/records/contacts')) as { results: { properties: Record<string, string> }[] }).results;
     const emails = new Set(contacts.map((record) => record.properties['email']));
+    const companies = ((await emulatorCall(emulator, 'GET', '/records/companies')) as { results: { properties: Record<string, string> }[] }).results;
+    const domains = new Set(companies.map((record) => record.properties['domain']));
     const storage = await openPostgresStorage({ url: testDatabaseUrl(), schema, maxConnections: 2 });
     let auditChainValid = false;
     let auditEntries = 0;
@@ -423,6 +433,8 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
       appliedTwice: [...terminal.values()].filter((n) => n > 1).length,
       duplicateCreates: contacts.length - emails.size,
       crmContacts: contacts.length,
+      duplicateCompanyCreates: companies.length - domains.size,
+      crmCompanies: companies.length,
       deadLettered: deadLettered.size,
       auditChainValid,
       auditEntries,
@@ -440,9 +452,9 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
 /** The results table of issue 5. */
 export function chaosTable(result: ChaosResult): string {
   return [
-    '| events | accepted | worker kills | PostgreSQL restarts | CRM faults | lost | applied twice | duplicate CRM creates | DLQ | audit chain | max reclaim time |',
+    '| events | accepted | worker kills | PostgreSQL restarts | CRM faults | lost | applied twice | duplicate CRM creates (contacts / companies) | DLQ | audit chain | max reclaim time |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    `| ${result.events} | ${result.accepted} | ${result.kills} | ${result.postgresRestarts} | ${result.faultsInjected.join('; ')} | ${result.lost.length} | ${result.appliedTwice} | ${result.duplicateCreates} | ${result.deadLettered} | ${result.auditChainValid ? `verifies (${result.auditEntries} entries)` : 'BROKEN'} | ${(result.maxReclaimMs / 1000).toFixed(1)} s |`,
+    `| ${result.events} | ${result.accepted} | ${result.kills} | ${result.postgresRestarts} | ${result.faultsInjected.join('; ')} | ${result.lost.length} | ${result.appliedTwice} | ${result.duplicateCreates} / ${result.duplicateCompanyCreates} | ${result.deadLettered} | ${result.auditChainValid ? `verifies (${result.auditEntries} entries)` : 'BROKEN'} | ${(result.maxReclaimMs / 1000).toFixed(1)} s |`,
   ].join('\n');
 }
 
