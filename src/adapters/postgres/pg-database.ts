@@ -68,6 +68,22 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
+/**
+ * The search_path a `postgres://…?options=-c search_path=…` URL asks for
+ * (also `--search_path=…`), or undefined when its options set none.
+ */
+export function searchPathInUrl(url: string): string | undefined {
+  let options: string | null;
+  try {
+    options = new URL(url).searchParams.get('options');
+  } catch {
+    // Not a URL node-postgres would read options from either (a key=value string): nothing to check.
+    return undefined;
+  }
+  if (options === null) return undefined;
+  return /(?:^|\s)(?:-c\s*|--)search_path=(\S+)/.exec(options)?.[1];
+}
+
 export interface PgDatabaseOptions {
   /** `postgres://user:password@host:port/database` (any libpq URL node-postgres accepts). */
   readonly url: string;
@@ -128,12 +144,20 @@ export class PgDatabase {
   readonly pool: pg.Pool;
   /** The schema set as search_path, or undefined for the role's default. */
   readonly schema: string | undefined;
+  /**
+   * The search_path this database's connections were asked to start with
+   * (`schema`, else the URL's `options=-c search_path=…`), or undefined for
+   * the role's default. A connection pooler may drop the startup option
+   * (PgBouncer's `ignore_startup_parameters = options`): the migrator checks it arrived.
+   */
+  readonly requestedSearchPath: string | undefined;
   private readonly logger: StructuredLogger;
   private readonly maxAttempts: number;
   private closed = false;
 
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
+    this.requestedSearchPath = this.schema ?? searchPathInUrl(options.url);
     this.logger = options.logger ?? STDERR_LOGGER;
     this.maxAttempts = Math.max(1, Math.floor(options.maxTransactionAttempts ?? 5));
     this.pool = new pg.Pool({

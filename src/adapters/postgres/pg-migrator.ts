@@ -39,6 +39,7 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
   const latestKnown = migrations.at(-1)?.version ?? 0;
   try {
     return await database.withTransaction(async (client) => {
+      if (database.requestedSearchPath !== undefined) await checkSearchPathArrived(client, database.requestedSearchPath);
       const schema = database.schema ?? (await currentSchema(client));
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
       if (database.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(database.schema)}`);
@@ -66,8 +67,36 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
     });
   } catch (error) {
     if (error instanceof LeadsyncError) throw error;
-    throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}`, { cause: error });
+    throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}${poolerHint(error)}`, { cause: error });
   }
+}
+
+const SEARCH_PATH_ON_THE_ROLE = 'put the schema on the role instead (ALTER ROLE <role> SET search_path = <schema>) and remove options= from the storage URL (docs/deploy.md, section 3)';
+
+/** What to do when PgBouncer refused the connection's startup options (the search_path in the URL). */
+function poolerHint(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/unsupported startup parameter: options/.test(message)) return '';
+  return `. A connection pooler (PgBouncer) refuses the options= of the storage URL (-c search_path=…): ${SEARCH_PATH_ON_THE_ROLE}`;
+}
+
+/** Names of a search_path as a list: `"$user", public` and `$user,public` are the same path. */
+function searchPathList(searchPath: string): string {
+  return searchPath.split(',').map((name) => name.trim().replace(/^"(.*)"$/, '$1')).join(',');
+}
+
+/**
+ * Refuses to migrate when the search_path the URL asked for did not reach the
+ * server: a pooler that drops startup options (PgBouncer with
+ * `ignore_startup_parameters = options`) would otherwise put leadsync's tables
+ * in the role's default schema, normally `public`, without a word.
+ */
+async function checkSearchPathArrived(client: PgClient, requested: string): Promise<void> {
+  const actual = (await client.query<{ search_path: string }>('SHOW search_path')).rows[0]?.search_path ?? '';
+  if (searchPathList(actual) === searchPathList(requested)) return;
+  throw new Error(
+    `the connection's search_path is ${actual}, not ${requested} as the storage URL's options ask: something between leadsync and PostgreSQL dropped the startup option (PgBouncer with ignore_startup_parameters = options does). Not migrating into the wrong schema; ${SEARCH_PATH_ON_THE_ROLE}`,
+  );
 }
 
 async function currentSchema(client: PgClient): Promise<string> {
