@@ -100,6 +100,8 @@ describe('readBeforeWrite: when_needed (HubSpot emulator)', () => {
     expect(existing?.crmRecordId).toBe(seededId);
     // A record the upsert created had no before value at all: nothing to flag.
     const created = (await rt.storage.audit.history('contacts:lead1@example.com')).find((entry) => entry.outcome === 'written');
+    // The mapped fields but the match key, which the upsert names rather than changes: a non-empty list.
+    expect(created?.changes.map((change) => change.field).sort()).toEqual(['firstname', 'jobtitle']);
     expect(created?.changes.every((change) => change.before === null && change.beforeRead === undefined)).toBe(true);
     expect(await rt.storage.audit.verify()).toMatchObject({ ok: true });
 
@@ -159,6 +161,7 @@ describe('readBeforeWrite: when_needed (HubSpot emulator)', () => {
     await drainBatch(rt);
     expect(ws.emulator.calls().byEndpoint).toMatchObject({ read: 1, upsert: 1 });
     const entry = (await rt.storage.audit.history('contacts:lead5@example.com')).find((row) => row.outcome === 'written');
+    expect(entry?.changes.map((change) => change.field).sort()).toEqual(['firstname', 'jobtitle']);
     expect(entry?.changes.every((change) => change.beforeRead === undefined)).toBe(true);
   });
 });

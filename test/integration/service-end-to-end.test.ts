@@ -84,6 +84,10 @@ describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {
   });
 
   it('refuses a bad signature (401) and a body over the limit (413), enqueuing nothing', async () => {
+    // Every stored event counts as `received` in the dashboard stats, in the same transaction.
+    const received = async (): Promise<number> => (await service.storage.dashboardStats.overview(new Date(0))).totals.filter((total) => total.metric === 'received').reduce((sum, total) => sum + total.n, 0);
+    const receivedBefore = await received();
+    expect(receivedBefore).toBeGreaterThan(0);
     const body = fixture('webform/demo-request.json');
     const response = await fetch(`${service.url}/v1/events/webform`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' }, body });
     expect(response.status).toBe(401);
@@ -91,6 +95,7 @@ describe('leadsync service end to end (SQLite + sandbox CRM + HTTP)', () => {
     const huge = Buffer.alloc(1_100_000, 'a');
     const tooLarge = await fetch(`${service.url}/v1/events/segment`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signPlainHmac('local-segment-secret', huge) }, body: huge });
     expect(tooLarge.status).toBe(413);
+    expect(await received()).toBe(receivedBefore);
   });
 
   it('dead-letters a rejected picklist value with the nearest options, and queues an owner change for approval', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDomainNormalizer } from '../../../src/core/normalize/domain-normalizer.js';
-import { createEmailNormalizer } from '../../../src/core/normalize/email-normalizer.js';
+import { createEmailNormalizer, FREE_MAIL_DOMAINS } from '../../../src/core/normalize/email-normalizer.js';
 import type { EmailValue } from '../../../src/core/normalize/normalizer-types.js';
 
 const email = createEmailNormalizer();
@@ -121,6 +121,14 @@ describe('email: properties', () => {
   });
 
   it('free mail implies a domain', () => {
+    // fc.emailAddress() never picks a mailbox provider's host: these do, so the property is exercised.
+    const freeMailHosts = fc.constantFrom(...FREE_MAIL_DOMAINS, 'yahoo.co.jp', 'gmx.ch', 'outlook.de', 'hotmail.co.uk');
+    const freeMailAddresses = fc.tuple(fc.emailAddress(), freeMailHosts).map(([address, host]) => ({ host, address: `${address.slice(0, address.lastIndexOf('@'))}@${host}` }));
+    fc.assert(
+      fc.property(freeMailAddresses, ({ host, address }) => {
+        expect(emailOf(address)).toMatchObject({ freeMail: true, domain: host });
+      }),
+    );
     fc.assert(
       fc.property(addresses, (value) => {
         const result = emailOf(value);
