@@ -10,11 +10,18 @@ export interface CliIo {
   readonly stderr: Writable;
   readonly stdin: Readable;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Ends the process once a command that could not run has said why. A service that failed half-way
+   * through starting (its port taken after storage opened) may still hold threads that would keep
+   * the process alive. (Default: none; the caller ends when it likes)
+   */
+  readonly exit?: (code: ExitCode) => void;
 }
 
 export function processIo(): CliIo {
   quietOnClosedPipe(process.stdout);
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // On Linux, stdout and stderr writes to files, pipes and terminals are synchronous: exiting loses nothing written.
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, exit: (code) => process.exit(code) };
 }
 
 const guarded = new WeakSet<Writable>();

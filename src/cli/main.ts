@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ERROR_CODES } from '../core/errors/error-codes.js';
+import { ERROR_CODES, LeadsyncError, type ErrorCode } from '../core/errors/error-codes.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type LoadedConfig } from '../config/config-loader.js';
 import { EXIT, processIo, writeJson, writeLine, type CliIo, type ExitCode } from './cli-io.js';
@@ -20,7 +20,7 @@ import { workerCommand } from './commands/worker-command.js';
 import { UsageError } from './usage-error.js';
 import { packageVersion } from './package-paths.js';
 
-/** Runs the `leadsync` CLI and returns its exit code (0 ok, 1 failed, 2 usage or config error). */
+/** Runs the `leadsync` CLI and returns its exit code (0 ok, 1 failed, 2 usage, config or setup error). */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
   const load = (file: string): Promise<LoadedConfig> => loadConfig(file, { env: io.env });
@@ -122,7 +122,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    return reportError(error, io, argv.includes('--json'));
+    const code = reportError(error, io, argv.includes('--json'));
+    io.exit?.(code);
+    return code;
   }
 }
 
@@ -148,10 +150,33 @@ function defaultConfigFile(command: Command): void {
 }
 
 /**
+ * Codes of problems with what the command was given or the environment it
+ * starts in (storage unreachable or unwritable, a port taken): the command
+ * could not run, like a usage or config error, so they exit 2 too.
+ */
+const SETUP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'STORAGE_UNREACHABLE',
+  'STORAGE_AUTH_FAILED',
+  'STORAGE_DATABASE_NOT_FOUND',
+  'STORAGE_CONNECTION_REJECTED',
+  'STORAGE_FILE_UNUSABLE',
+  'STORAGE_DISK_FULL',
+  'STORAGE_SCHEMA_NEWER',
+  'STORAGE_MIGRATION_FAILED',
+  'SERVICE_PORT_IN_USE',
+  'SERVICE_LISTEN_REFUSED',
+]);
+
+/** Exit code of a coded error that ended a command: 2 when it could not run (usage, config, setup), else 1. */
+function exitCodeFor(code: ErrorCode): ExitCode {
+  return code.startsWith('CONFIG_') || code === 'USAGE_INVALID' || SETUP_CODES.has(code) ? EXIT.usage : EXIT.failed;
+}
+
+/**
  * Prints why the command could not run and what to do next, on stderr; with
  * `--json` also one `{"ok": false, "error": {...}}` object on stdout, so a
- * script always gets JSON there. Usage and config errors exit 2, anything
- * unexpected 1.
+ * script always gets JSON there. Usage, config and setup errors exit 2, other
+ * coded errors and anything unexpected 1.
  */
 function reportError(error: unknown, io: CliIo, json: boolean): ExitCode {
   const fail = (exit: ExitCode, code: string, message: string, fix?: string): ExitCode => {
@@ -177,7 +202,14 @@ function reportError(error: unknown, io: CliIo, json: boolean): ExitCode {
     writeLine(io.stderr, `leadsync: ${error.message}`);
     return fail(EXIT.usage, 'USAGE_INVALID', error.message);
   }
+  if (error instanceof LeadsyncError) {
+    // A known problem: one line saying what and where, one saying what to do; no stack trace.
+    const fix = `${ERROR_CODES[error.code].fix} See docs/errors.md.`;
+    writeLine(io.stderr, `${error.code}: ${error.message}`);
+    writeLine(io.stderr, `  fix: ${fix}`);
+    return fail(exitCodeFor(error.code), error.code, error.message, fix);
+  }
   writeLine(io.stderr, `leadsync: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  writeLine(io.stderr, '  this is a bug or an environment problem (disk, permissions); please report it with the lines above');
+  writeLine(io.stderr, '  leadsync did not expect this (known problems such as storage that cannot be reached or a port in use have codes of their own): it is likely a bug; please report it with the lines above');
   return fail(EXIT.failed, 'CLI_UNEXPECTED', error instanceof Error ? error.message : String(error), ERROR_CODES.CLI_UNEXPECTED.fix);
 }

@@ -7,6 +7,7 @@ import type { RateLimitGovernor } from '../app/rate-limit-governor.js';
 import type { IngestSource } from '../app/event-ingestion.js';
 import type { JobProcessorDeps } from '../app/job-processor.js';
 import type { LoadedConfig, RuntimeSource } from '../config/config-loader.js';
+import { LeadsyncError } from '../core/errors/error-codes.js';
 import { planContextFor } from '../config/plan-context.js';
 import type { PlanContext } from '../core/plan/event-plan-types.js';
 import type { ApiTokenStore } from '../ports/api-token-store.js';
@@ -84,7 +85,7 @@ export function postgresUrlOf(config: LoadedConfig, env: Readonly<Record<string,
   if (url === undefined || url === '') return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) {
     const from = configured !== undefined && configured !== '' ? `storage.url in ${config.file}` : 'DATABASE_URL';
-    throw new Error(`${from} must be a postgres:// or postgresql:// URL (got "${url.replace(/\/\/[^@/]*@/, '//…@')}")`);
+    throw new LeadsyncError('CONFIG_INVALID', `${from} must be a postgres:// or postgresql:// URL (got "${url.replace(/\/\/[^@/]*@/, '//…@')}")`);
   }
   return url;
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { StructuredLogger } from '../../ports/structured-logger.js';
 import { PgTransactionScript } from '../../adapter-support/pg-transaction-script.js';
+import { describePgTarget } from './pg-connection-errors.js';
 
 export { PgTransactionScript, type PgStatement } from '../../adapter-support/pg-transaction-script.js';
 
@@ -151,6 +152,8 @@ export class PgDatabase {
    * (PgBouncer's `ignore_startup_parameters = options`): the migrator checks it arrived.
    */
   readonly requestedSearchPath: string | undefined;
+  /** Where the URL points, password masked (`postgres://user:***@host:port/db`): for messages about this database. */
+  readonly target: string;
   private readonly logger: StructuredLogger;
   private readonly maxAttempts: number;
   private closed = false;
@@ -158,6 +161,7 @@ export class PgDatabase {
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
     this.requestedSearchPath = this.schema ?? searchPathInUrl(options.url);
+    this.target = describePgTarget(options.url);
     this.logger = options.logger ?? STDERR_LOGGER;
     this.maxAttempts = Math.max(1, Math.floor(options.maxTransactionAttempts ?? 5));
     this.pool = new pg.Pool({
@@ -240,7 +244,7 @@ export class PgDatabase {
     }
   }
 
-  /** A checked-out connection for work that is not one transaction (migrations hold a lock across steps). */
+  /** A checked-out connection for work that is not one plain transaction: a scripted transaction, or statements that must share one session. */
   async withClient<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let connectionError: unknown;

@@ -1,5 +1,6 @@
 import { readMigrationFiles, type MigrationFile } from '../../adapter-support/migration-file-reader.js';
 import { LeadsyncError } from '../../core/errors/error-codes.js';
+import { pgStartError } from './pg-connection-errors.js';
 import type { PgClient, PgDatabase } from './pg-database.js';
 
 /** One numbered schema change, from `migrations/NNN_name.sql`. */
@@ -67,7 +68,8 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
     });
   } catch (error) {
     if (error instanceof LeadsyncError) throw error;
-    throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}${poolerHint(error)}`, { cause: error });
+    // The first statement is where a connection is made: a server that is down or refuses the login is not a failed migration.
+    throw pgStartError(error, database.target, poolerHint(error)) ?? new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}${poolerHint(error)}`, { cause: error });
   }
 }
 

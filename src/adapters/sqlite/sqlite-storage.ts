@@ -13,6 +13,7 @@ import { SqliteIngestStore } from './sqlite-ingest-store.js';
 import { SqliteJobOutcomeStore } from './sqlite-job-outcome-store.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { loadMigrations, migrate } from './sqlite-migrator.js';
+import { sqliteOpenError } from './sqlite-open-errors.js';
 
 /**
  * How hard SQLite pushes each commit to disk (WAL mode):
@@ -68,15 +69,21 @@ export interface SqliteStorage extends StoragePorts {
 /**
  * Opens (creating if needed) the database, applies pending migrations and
  * wires every port to one connection. Re-opening a migrated file applies nothing.
+ * A place the file cannot be created or written in throws `STORAGE_FILE_UNUSABLE`,
+ * a full disk `STORAGE_DISK_FULL` (sqlite-open-errors.ts).
  */
 export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteStorage {
   const synchronous = options.synchronous ?? 'full';
   if (!SYNCHRONOUS_MODES.includes(synchronous)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS_MODES.join(', ')}`);
   const requested = options.file ?? DEFAULT_SQLITE_FILE;
   const file = requested === ':memory:' ? requested : resolve(requested);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-
-  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  let db: BetterSqlite3.Database;
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw sqliteOpenError(error, file) ?? error;
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
@@ -87,7 +94,7 @@ export function openSqliteStorage(options: SqliteStorageOptions = {}): SqliteSto
     migrate(db, loadMigrations());
   } catch (error) {
     db.close();
-    throw error;
+    throw sqliteOpenError(error, file) ?? error;
   }
 
   const jobs = new SqliteJobQueue(db);

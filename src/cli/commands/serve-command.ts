@@ -5,6 +5,7 @@ import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io
 import { FIXTURES_DIR } from '../package-paths.js';
 import { reloadConfigOnHangup } from '../config-reload-signal.js';
 import { parsePortOption } from '../operator-format.js';
+import { listenError } from '../listen-errors.js';
 import { listenForStopSignal } from '../stop-signal.js';
 
 export interface ServeOptions {
@@ -29,11 +30,16 @@ export async function serveCommand(config: LoadedConfig, options: ServeOptions, 
 }
 
 async function runServe(config: LoadedConfig, port: number | undefined, options: ServeOptions, io: CliIo, stopRequested: Promise<void>): Promise<ExitCode> {
-  const service = await startService(config, {
-    ...(port === undefined ? {} : { port }),
-    worker: options.worker,
-    log: (line) => writeLine(io.stderr, line),
-  });
+  let service;
+  try {
+    service = await startService(config, {
+      ...(port === undefined ? {} : { port }),
+      worker: options.worker,
+      log: (line) => writeLine(io.stderr, line),
+    });
+  } catch (error) {
+    throw listenError(error, port === undefined ? `service.host and service.port in ${config.file}` : `--port ${port}, service.host in ${config.file}`) ?? error;
+  }
   const sources = [...config.sources.keys()];
   if (options.json) {
     writeJson(io.stdout, { status: 'listening', url: service.url, storage: service.storage.location, worker: options.worker, sources, metrics: `${service.url}/metrics`, openapi: `${service.url}/openapi.json`, dashboard: `${service.url}/`, ...(service.firstAdminToken === null ? {} : { firstAdminToken: service.firstAdminToken }) });

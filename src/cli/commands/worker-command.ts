@@ -3,6 +3,7 @@ import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import { reloadConfigOnHangup } from '../config-reload-signal.js';
 import { parsePortOption } from '../operator-format.js';
+import { listenError } from '../listen-errors.js';
 import { listenForStopSignal } from '../stop-signal.js';
 
 export interface WorkerOptions {
@@ -27,12 +28,17 @@ export async function workerCommand(config: LoadedConfig, options: WorkerOptions
 }
 
 async function runWorker(config: LoadedConfig, metricsPort: number | undefined, options: WorkerOptions, io: CliIo, stopRequested: Promise<void>): Promise<ExitCode> {
-  const service = await startService(config, {
-    worker: true,
-    http: false,
-    ...(metricsPort === undefined ? {} : { metricsPort }),
-    log: (line) => writeLine(io.stderr, line),
-  });
+  let service;
+  try {
+    service = await startService(config, {
+      worker: true,
+      http: false,
+      ...(metricsPort === undefined ? {} : { metricsPort }),
+      log: (line) => writeLine(io.stderr, line),
+    });
+  } catch (error) {
+    throw listenError(error, `--metrics-port ${metricsPort ?? '?'}, service.host in ${config.file}`) ?? error;
+  }
   const metrics = service.metricsUrl === '' ? null : `${service.metricsUrl}/metrics`;
   if (options.json) writeJson(io.stdout, { status: 'running', storage: service.storage.location, metrics });
   else writeLine(io.stdout, `leadsync worker running (storage ${service.storage.location}${metrics ? `, metrics on ${metrics}` : ''}); stop with Ctrl-C or SIGTERM`);

@@ -72,6 +72,12 @@ export const ERROR_CODES = {
   // --- storage ---------------------------------------------------------------
   STORAGE_SCHEMA_NEWER: { message: 'The database was migrated by a newer leadsync than this one', retryable: false, fix: 'Run the newer leadsync version, or point this one at another database file.' },
   STORAGE_MIGRATION_FAILED: { message: 'A database migration failed and was rolled back', retryable: false, fix: 'Read the cause; the database is unchanged. Fix the cause (disk space, permissions) and start again.' },
+  STORAGE_UNREACHABLE: { message: 'PostgreSQL cannot be reached: nothing answers at the storage URL\'s host and port, the host name does not resolve, or the connection timed out', retryable: true, fix: 'Start PostgreSQL (or wait until it is up), or fix the host and port of storage.url / DATABASE_URL; `pg_isready -h <host> -p <port>` checks from the same machine.' },
+  STORAGE_AUTH_FAILED: { message: 'PostgreSQL refused the login: wrong password, unknown role, or no pg_hba.conf entry for this host, user and database', retryable: false, fix: 'Fix the user and password in storage.url / DATABASE_URL, or create the role (CREATE ROLE <user> LOGIN PASSWORD …) and allow it in pg_hba.conf.' },
+  STORAGE_DATABASE_NOT_FOUND: { message: 'The PostgreSQL database the storage URL names does not exist', retryable: false, fix: 'Create it (`createdb <name>`, or CREATE DATABASE <name>), or fix the database name at the end of storage.url / DATABASE_URL.' },
+  STORAGE_CONNECTION_REJECTED: { message: 'PostgreSQL, or a connection pooler in front of it, rejected the connection', retryable: false, fix: 'Read the reason in the message. A pooler (PgBouncer) refusing options= needs the schema on the role instead (docs/deploy.md, section 3); too many connections needs fewer leadsync processes or a higher max_connections.' },
+  STORAGE_FILE_UNUSABLE: { message: 'The SQLite database file cannot be created, opened or written', retryable: false, fix: 'Make the file and its directory writable by the user running leadsync, or point storage.file at a writable place (not a directory, not a read-only disk).' },
+  STORAGE_DISK_FULL: { message: 'No space is left on the disk (or in the quota) holding the SQLite database', retryable: false, fix: 'Free space on that disk, or move storage.file to a disk with room, then start again; nothing was half-written.' },
   PAGE_CURSOR_INVALID: { message: 'The page cursor is not one this listing handed out', retryable: false, httpStatus: 400, fix: 'Pass the nextCursor of the previous page unchanged, or leave the cursor out to start at the first page.' },
 
   // --- ingest ----------------------------------------------------------------
@@ -112,8 +118,12 @@ export const ERROR_CODES = {
   CRM_RECORD_LOCKED: { message: 'The CRM record was locked by another write in progress (Salesforce UNABLE_TO_LOCK_ROW)', retryable: true, fix: 'Nothing to do: the write is retried. If it persists, lower the number of parallel writers or the batch size for that object.' },
   CRM_CREATE_RACE: { message: 'Another request created the same record at the same moment, and the CRM refused this upsert instead of updating it (Salesforce DUPLICATE_VALUE on the external id upserted by)', retryable: true, fix: 'Nothing to do: the write is retried, and the retry updates the record the other request created.' },
 
+  // --- service start -----------------------------------------------------------
+  SERVICE_PORT_IN_USE: { message: 'Another process already listens on the port', retryable: false, fix: 'Stop the other process (`ss -ltnp` shows which), or choose another port: --port or service.port for the service, --metrics-port for a worker\'s metrics.' },
+  SERVICE_LISTEN_REFUSED: { message: 'The service cannot listen on that host and port: the host is not an address of this machine, or the port needs privileges', retryable: false, fix: 'Set service.host to an address of this machine (127.0.0.1, or 0.0.0.0 for every interface), and use a port above 1023 unless leadsync may bind low ports.' },
+
   // --- CLI ---------------------------------------------------------------------
-  CLI_UNEXPECTED: { message: 'The command failed unexpectedly', retryable: false, fix: 'A bug or an environment problem (disk full, permissions): read the trace on stderr, fix the environment or report it with the trace.' },
+  CLI_UNEXPECTED: { message: 'The command failed unexpectedly', retryable: false, fix: 'Most likely a bug: known environment problems (storage unreachable, disk full, port in use) have codes of their own. Report it with the trace printed on stderr.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
