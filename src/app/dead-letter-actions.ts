@@ -282,7 +282,12 @@ export async function replayAllDeadLetters(deps: DeadLetterActionDeps, request: 
   items.reverse();
 
   const results: ReplayOutcome[] = [];
-  for (const item of items) results.push(await replayDeadLetter(deps, item.id, actor, options));
+  for (const item of items) {
+    results.push(await replayDeadLetter(deps, item.id, actor, options));
+    // On SQLite each step is synchronous work behind a promise already settled, so awaiting it lets no I/O in: one
+    // request replaying thousands of items would hold the HTTP event loop for all of them (decision 0033).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   return { code: request.code, source: request.source ?? null, dryRun: options.dryRun === true, results };
 }
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
+import { useWriteTurn } from '../adapter-support/sqlite-nonblocking-write.js';
 import { openSqliteStorage } from '../adapters/sqlite/sqlite-storage.js';
-import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import { SqliteWriteTurn } from '../adapter-support/sqlite-write-turn.js';
 import type { FromIngestWriter, IngestWriterThreadData, ToIngestWriter } from './ingest-writer.js';
 import { checkpointAutomatically } from './wal-checkpointer.js';
 import { serializeError } from './worker-thread-protocol.js';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SynchronousMode } from '../adapters/sqlite/sqlite-storage.js';
-import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import { SqliteWriteTurn } from '../adapter-support/sqlite-write-turn.js';
 import type { AcceptResult, IngestStore, NewEvent } from '../ports/ingest-store.js';
 import type { Logger } from './logger.js';
 import { threadEntry } from './worker-thread-host.js';

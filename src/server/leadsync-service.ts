@@ -14,8 +14,8 @@ import { startMetricsServer } from './metrics-route.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServiceMetrics } from './service-metrics.js';
 import { systemScheduler } from './system-scheduler.js';
-import { useWriteTurn } from '../adapters/sqlite/sqlite-nonblocking-write.js';
-import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import { useNonblockingWrites, useWriteTurn } from '../adapter-support/sqlite-nonblocking-write.js';
+import { SqliteWriteTurn } from '../adapter-support/sqlite-write-turn.js';
 import { startIngestWriter, type IngestWriter } from './ingest-writer.js';
 import { checkpointInThread, type ThreadCheckpointOptions, type ThreadCheckpoints } from './wal-checkpointer.js';
 import { startWorkerThread, type WorkerThreadHandle } from './worker-thread-host.js';
@@ -97,99 +97,116 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
   // Before the runtime: the CRM rate-limit governor logs pauses and 429 blocks with the rest.
   const logger = options.logger ?? createLogger();
   const runtime = await openRuntime(config, { logger });
-  const firstAdmin = options.http === false ? null : await bootstrapAdminToken({ tokens: runtime.storage.apiTokens, now: () => new Date(), randomBytes: () => randomBytes(32) });
-  const alerts = createAlertDispatcher({ channels: buildAlertChannels(config.document.alerts, logger), logger, scheduler: systemScheduler });
-  const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
-  let ready = false;
-  // Every connection of the process leaves WAL checkpoints to one thread: the HTTP thread's (a checkpoint inside a
-  // commit would stall requests), the ingest writer's and the worker's (docs/decisions/0014, 0027).
-  const walCheckpoints = await checkpointInThread(runtime, logger, options.walCheckpoints);
-  const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
-  // Ingest commits and the worker thread's write transactions share one write lock: with both in this process, a
-  // waiting ingest commit gets it next (docs/decisions/0020-write-turn-handoff.md).
-  const writeTurn = inThread && options.http !== false && runtime.backend.kind === 'sqlite' ? SqliteWriteTurn.create() : undefined;
-  const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpoints, writeTurn);
-  const app = buildHttpApp({
-    runtime,
-    ...(ingestWriter === undefined ? {} : { ingest: ingestWriter }),
-    metrics,
-    bodyLimitBytes: config.document.service.bodyLimitBytes,
-    now: () => new Date(),
-    isReady: () => ready,
-  });
-  const url = options.http === false ? '' : await app.listen({ port: options.port ?? config.document.service.port, host: options.host ?? config.document.service.host });
-  const metricsServer = options.metricsPort === undefined ? undefined : await startMetricsServer(metrics, { host: options.host ?? config.document.service.host, port: options.metricsPort });
-  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const workerThread = inThread
-    ? await startWorkerThread({
-        config,
-        logger,
-        ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }),
-        autoCheckpoint: walCheckpoints?.running !== true,
-        onDeadLetter: (notice) => alerts.notify(notice),
-        loop: {
+  // What has been started so far, closed in reverse if a later step fails (a port in use, a thread that does not
+  // start), so a failed start leaves no open database, thread or timer behind.
+  const started: (() => Promise<unknown>)[] = [() => runtime.close()];
+  try {
+    // Writes on the HTTP thread's connection that adapters share with the worker thread (the sandbox CRM's upsert, the
+    // rate-limit buckets) wait for a busy write lock without sleeping the event loop (docs/decisions/0033).
+    if (runtime.backend.kind === 'sqlite' && options.http !== false) useNonblockingWrites(runtime.backend.storage.database);
+    const firstAdmin = options.http === false ? null : await bootstrapAdminToken({ tokens: runtime.storage.apiTokens, now: () => new Date(), randomBytes: () => randomBytes(32) });
+    const alerts = createAlertDispatcher({ channels: buildAlertChannels(config.document.alerts, logger), logger, scheduler: systemScheduler });
+    started.push(() => alerts.stop());
+    const metrics = createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, logger });
+    let ready = false;
+    // Every connection of the process leaves WAL checkpoints to one thread: the HTTP thread's (a checkpoint inside a
+    // commit would stall requests), the ingest writer's and the worker's (docs/decisions/0014, 0027).
+    const walCheckpoints = await checkpointInThread(runtime, logger, options.walCheckpoints);
+    if (walCheckpoints) started.push(() => walCheckpoints.stop());
+    const inThread = options.worker && (options.workerThread ?? (options.http !== false && runtime.storage.location !== ':memory:'));
+    // Ingest commits and the worker thread's write transactions share one write lock: with both in this process, a
+    // waiting ingest commit gets it next (docs/decisions/0020-write-turn-handoff.md).
+    const writeTurn = inThread && options.http !== false && runtime.backend.kind === 'sqlite' ? SqliteWriteTurn.create() : undefined;
+    const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpoints, writeTurn);
+    if (ingestWriter) started.push(() => ingestWriter.stop());
+    const app = buildHttpApp({
+      runtime,
+      ...(ingestWriter === undefined ? {} : { ingest: ingestWriter }),
+      metrics,
+      bodyLimitBytes: config.document.service.bodyLimitBytes,
+      now: () => new Date(),
+      isReady: () => ready,
+    });
+    started.push(() => app.close());
+    const url = options.http === false ? '' : await app.listen({ port: options.port ?? config.document.service.port, host: options.host ?? config.document.service.host });
+    const metricsServer = options.metricsPort === undefined ? undefined : await startMetricsServer(metrics, { host: options.host ?? config.document.service.host, port: options.metricsPort });
+    if (metricsServer) started.push(() => metricsServer.close());
+    const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const workerThread = inThread
+      ? await startWorkerThread({
+          config,
+          logger,
+          ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }),
+          autoCheckpoint: walCheckpoints?.running !== true,
+          onDeadLetter: (notice) => alerts.notify(notice),
+          loop: {
+            workerId,
+            visibilityMs: config.document.retry.visibilityTimeoutMs,
+            realtimeConcurrency: config.document.lanes.realtime.concurrency,
+            batchMaxSize: config.document.lanes.batch.maxSize,
+            batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+            batchInFlight: config.document.lanes.batch.inFlight,
+          },
+        })
+      : undefined;
+    if (workerThread) started.push(() => workerThread.stop());
+    if (workerThread) metrics.addRemote(() => workerThread.metrics());
+    if (workerThread) walCheckpoints?.onGone(() => workerThread.checkpointAutomatically());
+    // A config reload (SIGHUP, POST /v1/config/reload) reaches the worker thread's own runtime too.
+    if (workerThread) runtime.onReload((next) => workerThread.reload(next));
+    const worker = options.worker && !inThread
+      ? startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
           workerId,
           visibilityMs: config.document.retry.visibilityTimeoutMs,
           realtimeConcurrency: config.document.lanes.realtime.concurrency,
           batchMaxSize: config.document.lanes.batch.maxSize,
           batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
           batchInFlight: config.document.lanes.batch.inFlight,
-        },
-      })
-    : undefined;
-  if (workerThread) metrics.addRemote(() => workerThread.metrics());
-  if (workerThread) walCheckpoints?.onGone(() => workerThread.checkpointAutomatically());
-  // A config reload (SIGHUP, POST /v1/config/reload) reaches the worker thread's own runtime too.
-  if (workerThread) runtime.onReload((next) => workerThread.reload(next));
-  const worker = options.worker && !inThread
-    ? startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
-        workerId,
-        visibilityMs: config.document.retry.visibilityTimeoutMs,
-        realtimeConcurrency: config.document.lanes.realtime.concurrency,
-        batchMaxSize: config.document.lanes.batch.maxSize,
-        batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
-        batchInFlight: config.document.lanes.batch.inFlight,
-        metrics,
-        onError: (error) => logger.error({ err: error }, 'worker error'),
-        onOutcome: (_job, outcome) => {
-          if (outcome.kind === 'settled' && outcome.deadLetter) alerts.notify(outcome.deadLetter);
-        },
-      })
-    : undefined;
-  const maintenance = startMaintenanceLoop({
-    ingest: runtime.storage.ingest,
-    approvals: runtime.storage.approvals,
-    scheduler: systemScheduler,
-    logger,
-    payloadRetentionDays: config.document.storage.payloadRetentionDays,
-    approvalExpiryDays: config.document.approvals.expireAfterDays,
-  });
-  ready = true;
+          metrics,
+          onError: (error) => logger.error({ err: error }, 'worker error'),
+          onOutcome: (_job, outcome) => {
+            if (outcome.kind === 'settled' && outcome.deadLetter) alerts.notify(outcome.deadLetter);
+          },
+        })
+      : undefined;
+    const maintenance = startMaintenanceLoop({
+      ingest: runtime.storage.ingest,
+      approvals: runtime.storage.approvals,
+      scheduler: systemScheduler,
+      logger,
+      payloadRetentionDays: config.document.storage.payloadRetentionDays,
+      approvalExpiryDays: config.document.approvals.expireAfterDays,
+    });
+    ready = true;
 
-  return {
-    url,
-    runtime,
-    storage: runtime.storage,
-    app,
-    logger,
-    metrics,
-    metricsUrl: metricsServer?.url ?? '',
-    workerMode: workerThread ? 'thread' : worker ? 'event-loop' : 'none',
-    workerThread,
-    walCheckpoints,
-    firstAdminToken: firstAdmin?.secret ?? null,
-    async stop() {
-      ready = false;
-      await app.close();
-      await ingestWriter?.stop();
-      await metricsServer?.close();
-      await worker?.stop();
-      await workerThread?.stop();
-      await walCheckpoints?.stop();
-      await maintenance.stop();
-      // After the worker: its last dead letters still alert. Bounded by the dispatcher's stop deadline.
-      await alerts.stop();
-      await runtime.close();
-    },
-  };
+    return {
+      url,
+      runtime,
+      storage: runtime.storage,
+      app,
+      logger,
+      metrics,
+      metricsUrl: metricsServer?.url ?? '',
+      workerMode: workerThread ? 'thread' : worker ? 'event-loop' : 'none',
+      workerThread,
+      walCheckpoints,
+      firstAdminToken: firstAdmin?.secret ?? null,
+      async stop() {
+        ready = false;
+        await app.close();
+        await ingestWriter?.stop();
+        await metricsServer?.close();
+        await worker?.stop();
+        await workerThread?.stop();
+        await walCheckpoints?.stop();
+        await maintenance.stop();
+        // After the worker: its last dead letters still alert. Bounded by the dispatcher's stop deadline.
+        await alerts.stop();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    for (const close of started.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import { SqliteWriteTurn } from '../adapter-support/sqlite-write-turn.js';
 import { timedCrmDestination } from '../app/timed-crm-destination.js';
 import { startWorkerLoop } from '../app/worker-loop.js';
 import { openRuntime } from './runtime.js';

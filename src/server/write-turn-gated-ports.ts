@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_HOLD_MS, type SqliteWriteTurn } from '../adapters/sqlite/sqlite-write-turn.js';
+import { DEFAULT_MAX_HOLD_MS, type SqliteWriteTurn } from '../adapter-support/sqlite-write-turn.js';
 import type { CrmDestination } from '../ports/crm-destination.js';
 import type { StoragePorts } from '../ports/storage-ports.js';
 

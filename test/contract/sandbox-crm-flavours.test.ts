@@ -4,6 +4,7 @@ import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PostgresSandboxCrmDestination } from '../../src/adapters/sandbox-crm/sandbox-crm-postgres-destination.js';
 import { SandboxCrmDestination } from '../../src/adapters/sandbox-crm/sandbox-crm-destination.js';
+import { decodeSandboxRecord } from '../../src/adapters/sandbox-crm/sandbox-crm-sqlite-record-codec.js';
 import type { CrmSchema } from '../../src/core/crm-schema/crm-schema-types.js';
 import type { CrmDestination, UpsertInput, UpsertResult } from '../../src/ports/crm-destination.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -47,7 +48,7 @@ interface Contents {
 function sqliteContents(db: Database.Database): Contents {
   return {
     records: db.prepare<[], { record_id: number; created_at: string; updated_at: string; fields_json: string }>('SELECT record_id, created_at, updated_at, fields_json FROM crm_records ORDER BY record_id').all()
-      .map((row) => ({ id: String(row.record_id), createdAt: row.created_at, updatedAt: row.updated_at, fields: JSON.parse(row.fields_json) as unknown })),
+      .map((row) => ({ id: String(row.record_id), createdAt: row.created_at, updatedAt: row.updated_at, fields: decodeSandboxRecord(row.fields_json) })),
     unique: db.prepare<[], { v: string }>("SELECT field || ' ' || value_json || ' ' || record_id AS v FROM crm_unique_values ORDER BY 1").all().map((row) => row.v),
   };
 }

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSqliteBusy, writeWithoutBlocking } from '../../src/adapters/sqlite/sqlite-nonblocking-write.js';
+import { isSqliteBusy, writeWithoutBlocking } from '../../src/adapter-support/sqlite-nonblocking-write.js';
 import { openSqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
 import { loadConfig } from '../../src/config/config-loader.js';
 import { startService } from '../../src/server/leadsync-service.js';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSqliteBusy, useWriteTurn, writeWithoutBlocking } from '../../src/adapters/sqlite/sqlite-nonblocking-write.js';
+import { isSqliteBusy, useWriteTurn, writeWithoutBlocking } from '../../src/adapter-support/sqlite-nonblocking-write.js';
 import { openSqliteStorage } from '../../src/adapters/sqlite/sqlite-storage.js';
-import { SqliteWriteTurn } from '../../src/adapters/sqlite/sqlite-write-turn.js';
+import { SqliteWriteTurn } from '../../src/adapter-support/sqlite-write-turn.js';
 import { loadConfig } from '../../src/config/config-loader.js';
 import { startIngestWriter } from '../../src/server/ingest-writer.js';
 import { startService } from '../../src/server/leadsync-service.js';

@@ -1,9 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CrmObjectSchema, CrmSchema, FieldValue } from '../../core/crm-schema/crm-schema-types.js';
+import type { CrmObjectSchema, CrmSchema } from '../../core/crm-schema/crm-schema-types.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CrmDestination, CrmRecordFailure, ReadResult, RecordKey, UpsertInput, UpsertResult } from '../../ports/crm-destination.js';
+import { writeAsConfigured } from '../../adapter-support/sqlite-nonblocking-write.js';
 import { SandboxFaultQueue, type SandboxFault } from './sandbox-crm-faults.js';
-import { ensureSandboxCrmTables, uniqueFieldsOf, type StoredFields } from './sandbox-crm-tables.js';
+import { decodeSandboxRecord, encodeSandboxRecord, sandboxRecordProperties } from './sandbox-crm-sqlite-record-codec.js';
+import { ensureSandboxCrmTables, uniqueFieldsOf } from './sandbox-crm-tables.js';
 import { inputProperties, keyProblem, planRecordChange } from './sandbox-crm-record-change.js';
 
 export interface SandboxCrmOptions {
@@ -24,18 +26,6 @@ interface FetchedRecord {
   readonly record_id: number;
   readonly updated_at: string | null;
   readonly fields_json: string | null;
-}
-
-/** A stored record's field values, in name order, as a CRM's API lists properties. */
-function propertiesOf(stored: StoredFields): Record<string, FieldValue> {
-  const properties: Record<string, FieldValue> = {};
-  for (const field of Object.keys(stored).sort()) {
-    const value = stored[field]?.v ?? null;
-    // A field named "__proto__" must stay a field: assignment would set the prototype.
-    if (field === '__proto__') Object.defineProperty(properties, field, { value, enumerable: true, writable: true, configurable: true });
-    else properties[field] = value;
-  }
-  return properties;
 }
 
 function failure(code: CrmRecordFailure['code'], message: string): CrmRecordFailure {
@@ -72,7 +62,7 @@ export class SandboxCrmDestination implements CrmDestination {
   private readonly upsertTransaction: BetterSqlite3.Transaction<(object: CrmObjectSchema, inputs: readonly UpsertInput[]) => UpsertResult[]>;
   private readonly readTransaction: BetterSqlite3.Transaction<(object: string, objectSchema: CrmObjectSchema, keys: readonly RecordKey[]) => ReadResult[]>;
 
-  constructor(db: BetterSqlite3.Database, options: SandboxCrmOptions) {
+  constructor(private readonly db: BetterSqlite3.Database, options: SandboxCrmOptions) {
     this.name = options.name ?? 'sandbox';
     this.schema = options.schema;
     this.uniqueFields = uniqueFieldsOf(options.schema);
@@ -118,13 +108,13 @@ export class SandboxCrmDestination implements CrmDestination {
   }
 
   upsert(object: string, inputs: readonly UpsertInput[]): Promise<readonly UpsertResult[]> {
-    return promised(() => {
-      const fault = this.faults.take();
-      if (fault !== undefined) return inputs.map(() => fault);
-      const objectSchema = this.objectSchema(object);
-      if (objectSchema === undefined) return inputs.map(() => failure('CRM_OBJECT_UNKNOWN', `no object "${object}"`));
-      return this.upsertTransaction.immediate(objectSchema, inputs);
-    });
+    const fault = this.faults.take();
+    if (fault !== undefined) return Promise.resolve(inputs.map(() => fault));
+    const objectSchema = this.objectSchema(object);
+    if (objectSchema === undefined) return Promise.resolve(inputs.map(() => failure('CRM_OBJECT_UNKNOWN', `no object "${object}"`)));
+    // On the HTTP thread's connection of `leadsync serve` (an approval's write), a busy write lock is waited for
+    // without sleeping the event loop; the worker thread's connection keeps the busy handler (decision 0033).
+    return writeAsConfigured(this.db, () => this.upsertTransaction.immediate(objectSchema, inputs));
   }
 
   private objectSchema(object: string): CrmObjectSchema | undefined {
@@ -138,7 +128,7 @@ export class SandboxCrmDestination implements CrmDestination {
       const record = this.fetchRecord.get(object, key.idField, JSON.stringify(key.id));
       if (record === undefined) return { ok: true, found: false };
       if (record.fields_json === null || record.updated_at === null) throw new Error(`sandbox CRM: unique value points at missing record ${record.record_id}`);
-      return { ok: true, found: true, recordId: String(record.record_id), properties: propertiesOf(JSON.parse(record.fields_json) as StoredFields), updatedAt: record.updated_at };
+      return { ok: true, found: true, recordId: String(record.record_id), properties: sandboxRecordProperties(record.fields_json), updatedAt: record.updated_at };
     });
   }
 
@@ -163,7 +153,7 @@ export class SandboxCrmDestination implements CrmDestination {
       const plan = planRecordChange(
         object,
         properties,
-        record?.fields_json == null ? { exists: false } : { exists: true, fields: JSON.parse(record.fields_json) as StoredFields },
+        record?.fields_json == null ? { exists: false } : { exists: true, fields: decodeSandboxRecord(record.fields_json) },
         unique,
         { now, writer: this.writer },
       );
@@ -176,7 +166,7 @@ export class SandboxCrmDestination implements CrmDestination {
       }
       if (!changed) return { ok: true, recordId: String(existing), created: false };
 
-      const fieldsJson = JSON.stringify(fields);
+      const fieldsJson = encodeSandboxRecord(fields);
       const recordId = existing ?? Number(this.insertRecord.run(object.name, now, now, fieldsJson).lastInsertRowid);
       if (existing !== undefined) this.updateRecord.run(now, fieldsJson, recordId);
       for (const release of moves.release) this.releaseValue.run(object.name, release.field, release.valueJson, recordId);

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CrmSchema, FieldValue } from '../../core/crm-schema/crm-schema-types.js';
+import { COMPACT_FIRST_LAYOUT_SQL, decodeSandboxRecord } from './sandbox-crm-sqlite-record-codec.js';
 
 /** One stored field of a sandbox record: value, when it last changed, and who changed it. */
 export interface StoredField {
@@ -10,7 +11,7 @@ export interface StoredField {
   readonly by: string;
 }
 
-/** A record's fields as stored in `crm_records.fields_json`. */
+/** A record's fields with their last change (stored in `crm_records.fields_json` in the compact form of `sandbox-crm-sqlite-record-codec.ts`). */
 export type StoredFields = Record<string, StoredField>;
 
 /**
@@ -25,16 +26,24 @@ export type StoredFields = Record<string, StoredField>;
  */
 export function ensureSandboxCrmTables(db: BetterSqlite3.Database, schema: CrmSchema): void {
   db.transaction(() => {
-    const fieldValues = db.prepare<[], { type: string }>("SELECT type FROM sqlite_master WHERE name = 'crm_field_values'").get();
+    const fieldValues = db.prepare<[], { type: string; sql: string }>("SELECT type, sql FROM sqlite_master WHERE name = 'crm_field_values'").get();
     if (fieldValues?.type === 'table') migratePerFieldRows(db);
+    // The view of the first JSON layout reads "$.v" members: its rows are converted to the compact form. So are the
+    // rows of a crm_records table found without any view (dropped by hand): the view created below reads only that form.
+    const firstJsonLayout =
+      fieldValues === undefined
+        ? db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'crm_records'").get() !== undefined
+        : fieldValues.type === 'table' || fieldValues.sql.includes("'$.v'");
+    if (firstJsonLayout) compactFirstLayoutRows(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS crm_records (
         record_id   INTEGER PRIMARY KEY AUTOINCREMENT,
         object      TEXT NOT NULL,
         created_at  TEXT NOT NULL,
         updated_at  TEXT NOT NULL,
-        -- {"<field>": {"v": <value>, "at": <last modified>, "by": <last modifier>}}
-        fields_json TEXT NOT NULL DEFAULT '{}'
+        -- [<at>, <by>, {"<field>": <value>}, {"<field>": [<at>, <by>]}?]: the row's own last change and modifier,
+        -- the values, and the fields changed at another time or by another modifier (sandbox-crm-sqlite-record-codec.ts)
+        fields_json TEXT NOT NULL DEFAULT '["","",{}]'
       ) STRICT;
       -- Records by the value of a unique field: how read and upsert find them.
       CREATE TABLE IF NOT EXISTS crm_unique_values (
@@ -51,8 +60,8 @@ export function ensureSandboxCrmTables(db: BetterSqlite3.Database, schema: CrmSc
         PRIMARY KEY (object, field)
       ) STRICT, WITHOUT ROWID;
       CREATE VIEW IF NOT EXISTS crm_field_values (record_id, object, field, value_json, modified_at, modified_by) AS
-        SELECT r.record_id, r.object, f.key, f.value -> '$.v', f.value ->> '$.at', f.value ->> '$.by'
-        FROM crm_records r, json_each(r.fields_json) f;
+        SELECT r.record_id, r.object, f.key, r.fields_json -> f.fullkey, coalesce(o.value ->> 0, r.fields_json ->> 0), coalesce(o.value ->> 1, r.fields_json ->> 1)
+        FROM crm_records r JOIN json_each(r.fields_json, '$[2]') f LEFT JOIN json_each(r.fields_json, '$[3]') o ON o.key = f.key;
     `);
     indexUniqueFields(db, schema);
   }).immediate();
@@ -92,7 +101,7 @@ function indexUniqueFields(db: BetterSqlite3.Database, schema: CrmSchema): void 
       after = record.record_id;
       const fields = unique.get(record.object);
       if (fields === undefined || fields.size === 0) continue;
-      const stored = JSON.parse(record.fields_json) as StoredFields;
+      const stored = decodeSandboxRecord(record.fields_json);
       for (const field of fields) {
         const entry = stored[field];
         if (entry !== undefined) insertValue.run(record.object, field, JSON.stringify(entry.v), record.record_id);
@@ -101,7 +110,7 @@ function indexUniqueFields(db: BetterSqlite3.Database, schema: CrmSchema): void 
   }
 }
 
-/** Moves a database of the first sandbox layout (one row per field, every value indexed) to one JSON row per record. */
+/** Moves a database of the first sandbox layout (one row per field, every value indexed) to one JSON row per record (the first JSON layout). */
 function migratePerFieldRows(db: BetterSqlite3.Database): void {
   db.exec(`
     ALTER TABLE crm_records ADD COLUMN fields_json TEXT NOT NULL DEFAULT '{}';
@@ -111,5 +120,16 @@ function migratePerFieldRows(db: BetterSqlite3.Database): void {
     ), '{}');
     DROP INDEX IF EXISTS crm_field_values_by_value;
     DROP TABLE crm_field_values;
+  `);
+}
+
+/**
+ * Converts rows of the first JSON layout (`{"<field>": {"v", "at", "by"}}`) to the compact form, in SQL with
+ * `encodeSandboxRecord`'s rule, and replaces the view that read them.
+ */
+function compactFirstLayoutRows(db: BetterSqlite3.Database): void {
+  db.exec(`
+    UPDATE crm_records SET fields_json = ${COMPACT_FIRST_LAYOUT_SQL} WHERE json_type(fields_json) = 'object';
+    DROP VIEW IF EXISTS crm_field_values;
   `);
 }

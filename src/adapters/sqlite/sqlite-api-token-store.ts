@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { isApiRole } from '../../core/auth/api-roles.js';
 import type { ApiToken, ApiTokenStore, CreateTokenResult, NewApiToken, RevokeTokenResult } from '../../ports/api-token-store.js';
 import { promised } from './sqlite-async-bridge.js';
+import { writeWithoutBlocking } from '../../adapter-support/sqlite-nonblocking-write.js';
 import { formatId, fromMs, parseId, toMs } from './sqlite-column-codecs.js';
 
 interface TokenRow {
@@ -27,7 +28,11 @@ function toToken(row: TokenRow): ApiToken {
   };
 }
 
-/** API tokens in the `api_tokens` table (migration 004). */
+/**
+ * API tokens in the `api_tokens` table (migration 004). Its writes run on the HTTP thread of `leadsync serve`
+ * (token use on every authenticated request, create and revoke): a busy write lock (the worker thread's) is waited
+ * for without sleeping that thread's event loop (docs/decisions/0033-operator-writes-off-the-busy-handler.md).
+ */
 export class SqliteApiTokenStore implements ApiTokenStore {
   private readonly insert: BetterSqlite3.Statement<[string, string, string, number], TokenRow>;
   private readonly byActiveName: BetterSqlite3.Statement<[string], TokenRow>;
@@ -35,6 +40,7 @@ export class SqliteApiTokenStore implements ApiTokenStore {
   private readonly byId: BetterSqlite3.Statement<[number], TokenRow>;
   private readonly any: BetterSqlite3.Statement<[], { one: number }>;
   private readonly all: BetterSqlite3.Statement<[], TokenRow>;
+  private readonly lastUsed: BetterSqlite3.Statement<[number], { last_used_at: number | null }>;
   private readonly markUsed: BetterSqlite3.Statement<[number, number, number]>;
   private readonly markRevoked: BetterSqlite3.Statement<[number, number], TokenRow>;
 
@@ -45,13 +51,15 @@ export class SqliteApiTokenStore implements ApiTokenStore {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM api_tokens WHERE id = ?`);
     this.any = db.prepare('SELECT 1 AS one FROM api_tokens LIMIT 1');
     this.all = db.prepare(`SELECT ${COLUMNS} FROM api_tokens ORDER BY id`);
-    // Once a minute at most: a dashboard polling every few seconds should not write every time.
+    // Once a minute at most: a dashboard polling every few seconds should not write every time. An UPDATE takes the
+    // write lock even when it changes no row, so `touch` reads first and writes only when the minute has passed.
+    this.lastUsed = db.prepare('SELECT last_used_at FROM api_tokens WHERE id = ?');
     this.markUsed = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
     this.markRevoked = db.prepare(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING ${COLUMNS}`);
   }
 
   create(token: NewApiToken): Promise<CreateTokenResult> {
-    return promised(() =>
+    return writeWithoutBlocking(this.db, () =>
       this.db.transaction((): CreateTokenResult => {
         const existing = this.byActiveName.get(token.name);
         if (existing !== undefined) return { status: 'name_taken', existing: toToken(existing) };
@@ -61,7 +69,7 @@ export class SqliteApiTokenStore implements ApiTokenStore {
   }
 
   createFirst(token: NewApiToken): Promise<ApiToken | null> {
-    return promised(() => this.db.transaction((): ApiToken | null => (this.any.get() === undefined ? this.insertRow(token) : null)).immediate());
+    return writeWithoutBlocking(this.db, () => this.db.transaction((): ApiToken | null => (this.any.get() === undefined ? this.insertRow(token) : null)).immediate());
   }
 
   findActive(tokenHash: string): Promise<ApiToken | null> {
@@ -71,11 +79,13 @@ export class SqliteApiTokenStore implements ApiTokenStore {
     });
   }
 
-  touch(id: string, at: Date): Promise<void> {
-    return promised(() => {
-      const rowid = parseId(id);
-      if (rowid !== undefined) this.markUsed.run(toMs(at), rowid, toMs(at) - 60_000);
-    });
+  async touch(id: string, at: Date): Promise<void> {
+    const rowid = parseId(id);
+    if (rowid === undefined) return;
+    const used = await promised(() => this.lastUsed.get(rowid));
+    if (used === undefined || (used.last_used_at !== null && used.last_used_at >= toMs(at) - 60_000)) return;
+    // The same condition again in the statement: another request may have recorded the use meanwhile.
+    await writeWithoutBlocking(this.db, () => this.markUsed.run(toMs(at), rowid, toMs(at) - 60_000));
   }
 
   list(): Promise<readonly ApiToken[]> {
@@ -83,7 +93,7 @@ export class SqliteApiTokenStore implements ApiTokenStore {
   }
 
   revoke(idOrName: string, at: Date): Promise<RevokeTokenResult> {
-    return promised(() =>
+    return writeWithoutBlocking(this.db, () =>
       this.db.transaction((): RevokeTokenResult => {
         const rowid = parseId(idOrName);
         const row = (rowid === undefined ? undefined : this.byId.get(rowid)) ?? this.byActiveName.get(idOrName);

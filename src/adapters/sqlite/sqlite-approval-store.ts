@@ -9,6 +9,7 @@ import type {
 } from '../../ports/approval-store.js';
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
+import { writeWithoutBlocking } from '../../adapter-support/sqlite-nonblocking-write.js';
 import type { SqliteAuditStore } from './sqlite-audit-store.js';
 import type { SqliteFieldStateStore } from './sqlite-field-state-store.js';
 import { decodeFieldValue, encodeFieldValue, formatId, fromMs, parseId, toMs } from './sqlite-column-codecs.js';
@@ -70,12 +71,13 @@ export class SqliteApprovalStore implements ApprovalStore {
   private readonly itemById: BetterSqlite3.Statement<[number], ApprovalRow>;
   private readonly decidePending: BetterSqlite3.Statement<[string, string, number, number]>;
   private readonly expirePending: BetterSqlite3.Statement<[number, number]>;
+  private readonly anyOverdue: BetterSqlite3.Statement<[number], { one: number }>;
   private readonly pendingCount: BetterSqlite3.Statement<[], { n: number }>;
   private readonly listStatements: SqliteStatementCache<ApprovalRow>;
   private readonly decideTransaction: BetterSqlite3.Transaction<(id: string, request: ApprovalDecisionRequest) => DecideResult>;
 
   constructor(
-    db: BetterSqlite3.Database,
+    private readonly db: BetterSqlite3.Database,
     private readonly audit: SqliteAuditStore,
     private readonly fieldState: SqliteFieldStateStore,
   ) {
@@ -91,6 +93,8 @@ export class SqliteApprovalStore implements ApprovalStore {
     this.expirePending = db.prepare(
       "UPDATE approvals SET status = 'expired', decided_at = ? WHERE status = 'pending' AND created_at < ?",
     );
+    // An UPDATE takes the write lock even when it changes no row: looked for first, so a listing with nothing overdue only reads.
+    this.anyOverdue = db.prepare("SELECT 1 AS one FROM approvals WHERE status = 'pending' AND created_at < ? LIMIT 1");
     // Answered from the approvals_by_status index alone.
     this.pendingCount = db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'");
     this.listStatements = new SqliteStatementCache(db);
@@ -157,11 +161,16 @@ export class SqliteApprovalStore implements ApprovalStore {
     return promised(() => this.pendingCount.get()?.n ?? 0);
   }
 
+  // A person's decision and the expiry before every listing and decision run on the HTTP thread of `leadsync serve`
+  // (the expiry also in its maintenance loop): a busy write lock is waited for without sleeping that thread's event
+  // loop (docs/decisions/0033-operator-writes-off-the-busy-handler.md).
   decide(id: string, request: ApprovalDecisionRequest): Promise<DecideResult> {
-    return promised(() => this.decideTransaction.immediate(id, request));
+    return writeWithoutBlocking(this.db, () => this.decideTransaction.immediate(id, request));
   }
 
-  expireOlderThan(cutoff: Date, now: Date): Promise<number> {
-    return promised(() => this.expirePending.run(toMs(now), toMs(cutoff)).changes);
+  async expireOlderThan(cutoff: Date, now: Date): Promise<number> {
+    if ((await promised(() => this.anyOverdue.get(toMs(cutoff)))) === undefined) return 0;
+    // One statement, its own transaction: on SQLITE_BUSY it changed nothing and is tried again.
+    return writeWithoutBlocking(this.db, () => this.expirePending.run(toMs(now), toMs(cutoff)).changes);
   }
 }

@@ -12,6 +12,7 @@ import type {
 } from '../../ports/dead-letter-store.js';
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
+import { writeWithoutBlocking } from '../../adapter-support/sqlite-nonblocking-write.js';
 import type { SqliteAuditStore } from './sqlite-audit-store.js';
 import { formatId, fromMs, parseErrorCode, parseId, parseLane, toMs } from './sqlite-column-codecs.js';
 import type { SqliteJobQueue } from './sqlite-job-queue.js';
@@ -81,7 +82,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly discardTransaction: BetterSqlite3.Transaction<(id: string, resolution: DeadLetterResolution) => DiscardResult>;
 
   constructor(
-    db: BetterSqlite3.Database,
+    private readonly db: BetterSqlite3.Database,
     private readonly queue: SqliteJobQueue,
     private readonly audit: SqliteAuditStore,
   ) {
@@ -175,12 +176,14 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
     });
   }
 
+  // A person's action, run on the HTTP thread of `leadsync serve`: a busy write lock (the worker thread's) is waited
+  // for without sleeping that thread's event loop (docs/decisions/0033-operator-writes-off-the-busy-handler.md).
   markReplayed(id: string, resolution: DeadLetterResolution): Promise<ReplayResult> {
-    return promised(() => this.replayTransaction.immediate(id, resolution));
+    return writeWithoutBlocking(this.db, () => this.replayTransaction.immediate(id, resolution));
   }
 
   markDiscarded(id: string, resolution: DeadLetterResolution): Promise<DiscardResult> {
-    return promised(() => this.discardTransaction.immediate(id, resolution));
+    return writeWithoutBlocking(this.db, () => this.discardTransaction.immediate(id, resolution));
   }
 }
 

@@ -11,7 +11,7 @@ import type {
 } from '../../ports/ingest-store.js';
 import type { Page } from '../../ports/page-types.js';
 import { promised } from './sqlite-async-bridge.js';
-import { writeWithoutBlocking } from './sqlite-nonblocking-write.js';
+import { writeWithoutBlocking } from '../../adapter-support/sqlite-nonblocking-write.js';
 import { decodeJson, encodePayload, formatId, fromMs, parseId, parseLane, toMs } from './sqlite-column-codecs.js';
 import type { JobCountTally, SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteReceivedCounts, type ReceivedTally } from './sqlite-stats-counts.js';

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { blockBucket, observeRemaining, peekBucket, takeTokens, type BucketState } from '../../core/rate-limit/token-bucket.js';
 import type { RateLimitPolicy, RateLimitStatus, RateLimitStore, TakeDecision, TakeRequest } from '../../ports/rate-limit-store.js';
 import { promised } from './sqlite-async-bridge.js';
+import { writeAsConfigured } from '../../adapter-support/sqlite-nonblocking-write.js';
 
 interface BucketRow {
   tokens: number;
@@ -20,6 +21,8 @@ const toState = (row: BucketRow | undefined): BucketState | undefined =>
  * 005): every process opening the same file shares one bucket per
  * destination. Each operation reads, computes (core) and writes back inside
  * one IMMEDIATE transaction, so two processes never both take the last token.
+ * On the HTTP thread's connection of `leadsync serve` that transaction waits
+ * for a busy write lock without sleeping the event loop (`writeAsConfigured`).
  */
 export class SqliteRateLimitStore implements RateLimitStore {
   private readonly select: BetterSqlite3.Statement<[string], BucketRow>;
@@ -43,7 +46,7 @@ export class SqliteRateLimitStore implements RateLimitStore {
   }
 
   take(request: TakeRequest): Promise<TakeDecision> {
-    return promised(() => {
+    return writeAsConfigured(this.db, () => {
       let decision: TakeDecision = { granted: false, waitMs: 1, reason: 'no_tokens' };
       this.update(request.destination, (state) => {
         const result = takeTokens(state, request.policy, request.lane, request.cost, request.now.getTime());
@@ -55,13 +58,13 @@ export class SqliteRateLimitStore implements RateLimitStore {
   }
 
   block(destination: string, request: { until: Date; now: Date; policy: RateLimitPolicy }): Promise<void> {
-    return promised(() => {
+    return writeAsConfigured(this.db, () => {
       this.update(destination, (state) => blockBucket(state, request.policy, request.until.getTime(), request.now.getTime()));
     });
   }
 
   pause(destination: string, request: { until: Date; now: Date; reason: string; policy: RateLimitPolicy }): Promise<void> {
-    return promised(() => {
+    return writeAsConfigured(this.db, () => {
       this.db.transaction(() => {
         const row = this.select.get(destination);
         const now = request.now.getTime();
@@ -75,7 +78,7 @@ export class SqliteRateLimitStore implements RateLimitStore {
   }
 
   observe(destination: string, request: { remaining: number; now: Date; policy: RateLimitPolicy }): Promise<void> {
-    return promised(() => {
+    return writeAsConfigured(this.db, () => {
       this.update(destination, (state) => observeRemaining(state, request.policy, request.remaining, request.now.getTime()));
     });
   }

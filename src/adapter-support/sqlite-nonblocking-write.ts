@@ -9,6 +9,31 @@ export interface NonblockingWriteOptions {
 }
 
 const turns = new WeakMap<BetterSqlite3.Database, SqliteWriteTurn>();
+const nonblocking = new WeakSet<BetterSqlite3.Database>();
+
+/**
+ * Writes through `writeAsConfigured` on this connection go through
+ * `writeWithoutBlocking`; on every other connection they keep SQLite's busy
+ * handler. For adapters whose writes run both on the HTTP thread of
+ * `leadsync serve` and on its worker thread (the sandbox CRM's upsert, the
+ * rate-limit buckets): the worker's writes keep the busy handler, which backs
+ * off and so leaves a waiting ingest commit the lock (0014, 0020); the
+ * service marks its HTTP thread's connection, whose event loop must not sleep
+ * (docs/decisions/0033-operator-writes-off-the-busy-handler.md).
+ */
+export function useNonblockingWrites(db: BetterSqlite3.Database, on = true): void {
+  if (on) nonblocking.add(db);
+  else nonblocking.delete(db);
+}
+
+/** `write` (one transaction, all-or-nothing) through `writeWithoutBlocking` on a connection marked by `useNonblockingWrites`, else at once. */
+export function writeAsConfigured<T>(db: BetterSqlite3.Database, write: () => T): Promise<T> {
+  if (nonblocking.has(db)) return writeWithoutBlocking(db, write);
+  // A throw inside the executor becomes a rejection, as from every other port method.
+  return new Promise<T>((resolve) => {
+    resolve(write());
+  });
+}
 
 /**
  * Writes through `writeWithoutBlocking` on this connection raise `turn` when
