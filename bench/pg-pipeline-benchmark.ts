@@ -4,7 +4,7 @@
 // of a bare SKIP LOCKED table. Writes the `postgres` section of docs/BENCHMARKS.md.
 // BENCH_PG_EVENTS (Default: 10000), BENCH_PG_WORKERS (Default: 1,2,4), BENCH_PG_BATCH_IN_FLIGHT (the workers'
 // `lanes.batch.inFlight`; Default: the config's), DATABASE_URL (Default: the test database).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { openRuntime } from '../src/server/runtime.js';
 import { writeBenchmarkSection } from './benchmark-report.js';
 import { leadsyncQueueJobsPerSecond, pgBossJobsPerSecond, rawSkipLockedJobsPerSecond, type EngineFigure } from './pg-queue-engines-benchmark.js';
 import { benchPayload } from './pipeline-benchmark.js';
+import { startWorkerProcess } from '../test/support/serve-process.js';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -25,19 +26,6 @@ function sleep(ms: number): Promise<void> {
 
 function urlWithSchema(schema: string): string {
   return `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-}
-
-function startWorker(configFile: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['bin/leadsync.js', 'worker', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('leadsync worker running')) resolve(proc);
-    });
-    proc.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-    proc.on('exit', (code) => reject(new Error(`worker exited (${String(code)}):\n${output}`)));
-  });
 }
 
 export interface EndToEndFigure {
@@ -125,7 +113,7 @@ export async function runPostgresEndToEnd(events: number, workers: number): Prom
     try {
       const source = runtime.sources.get('webform');
       if (!source) throw new Error('no webform source');
-      for (let i = 0; i < workers; i += 1) children.push(await startWorker(join(dir, 'leadsync.yaml')));
+      for (let i = 0; i < workers; i += 1) children.push(await startWorkerProcess(join(dir, 'leadsync.yaml')));
       const batches: NewEvent[][] = [];
       for (let i = 0; i < events; i += 500) {
         const batch: NewEvent[] = [];

@@ -132,6 +132,14 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     const metricsServer = options.metricsPort === undefined ? undefined : await startMetricsServer(metrics, { host: options.host ?? config.document.service.host, port: options.metricsPort });
     if (metricsServer) started.push(() => metricsServer.close());
     const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const loopOptions = {
+      workerId,
+      visibilityMs: config.document.retry.visibilityTimeoutMs,
+      realtimeConcurrency: config.document.lanes.realtime.concurrency,
+      batchMaxSize: config.document.lanes.batch.maxSize,
+      batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
+      batchInFlight: config.document.lanes.batch.inFlight,
+    };
     const workerThread = inThread
       ? await startWorkerThread({
           config,
@@ -139,14 +147,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
           ...(writeTurn === undefined ? {} : { writeTurn: writeTurn.buffer }),
           autoCheckpoint: walCheckpoints?.running !== true,
           onDeadLetter: (notice) => alerts.notify(notice),
-          loop: {
-            workerId,
-            visibilityMs: config.document.retry.visibilityTimeoutMs,
-            realtimeConcurrency: config.document.lanes.realtime.concurrency,
-            batchMaxSize: config.document.lanes.batch.maxSize,
-            batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
-            batchInFlight: config.document.lanes.batch.inFlight,
-          },
+          loop: loopOptions,
         })
       : undefined;
     if (workerThread) started.push(() => workerThread.stop());
@@ -156,12 +157,7 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     if (workerThread) runtime.onReload((next) => workerThread.reload(next));
     const worker = options.worker && !inThread
       ? startWorkerLoop({ ...runtime.processorDeps, crm: timedCrmDestination(runtime.crm, metrics, () => performance.now()), batchCrm: timedCrmDestination(runtime.processorDeps.batchCrm ?? runtime.crm, metrics, () => performance.now()) }, {
-          workerId,
-          visibilityMs: config.document.retry.visibilityTimeoutMs,
-          realtimeConcurrency: config.document.lanes.realtime.concurrency,
-          batchMaxSize: config.document.lanes.batch.maxSize,
-          batchMaxAgeMs: config.document.lanes.batch.maxAgeMs,
-          batchInFlight: config.document.lanes.batch.inFlight,
+          ...loopOptions,
           metrics,
           onError: (error) => logger.error({ err: error }, 'worker error'),
           onOutcome: (_job, outcome) => {

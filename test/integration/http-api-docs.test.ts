@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { RouteOptions } from 'fastify';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/server/api-docs.js';
 import { isDashboardPageRoute } from '../../src/server/dashboard-routes.js';
-import { buildHttpApp } from '../../src/server/http-app.js';
-import { createServiceMetrics } from '../../src/server/service-metrics.js';
-import { createOperatorWorkspace } from '../support/operator-workspace.js';
+import { httpAppWithRoutes } from '../support/http-app-routes.js';
 
 // docs/http-api.md is written by hand; this keeps it from falling behind the routes the
 // service registers: every API route (method and path, `{param}` as in the OpenAPI
@@ -17,23 +15,7 @@ const docs = readFileSync('docs/http-api.md', 'utf8');
 const PAGES = [(url: string) => url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`), isDashboardPageRoute];
 
 async function registeredRoutes(): Promise<RouteOptions[]> {
-  const workspace = createOperatorWorkspace();
-  const runtime = await workspace.open('original');
-  const routes: RouteOptions[] = [];
-  const app = buildHttpApp({
-    runtime,
-    bodyLimitBytes: 1_048_576,
-    now: () => new Date(),
-    isReady: () => true,
-    metrics: createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, defaultMetrics: false }),
-    onRoute: (route) => routes.push(route),
-  });
-  onTestFinished(async (context) => {
-    await app.close();
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
-  await app.ready();
-  return routes;
+  return (await httpAppWithRoutes()).routes;
 }
 
 /** Whether docs/http-api.md names `METHOD /path`: in a heading or text (`GET /v1/dlq`), or the path alone in a list that says the method (`/readyz`). */

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { RouteOptions } from 'fastify';
 import { issueApiToken } from '../../src/app/api-token-actions.js';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_TAGS, DOCS_PREFIX, OPENAPI_PATH } from '../../src/server/api-docs.js';
-import { buildHttpApp } from '../../src/server/http-app.js';
-import { createServiceMetrics } from '../../src/server/service-metrics.js';
-import { createOperatorWorkspace } from '../support/operator-workspace.js';
+import type { buildHttpApp } from '../../src/server/http-app.js';
+import { httpAppWithRoutes } from '../support/http-app-routes.js';
 import { isDashboardPageRoute } from '../../src/server/dashboard-routes.js';
 import { routePolicy } from '../../src/server/access-control.js';
 import { authErrorResponses } from '../../src/server/operator-route-schemas.js';
@@ -32,22 +31,7 @@ interface OpenApiDocument {
 }
 
 async function appWithRoutes(): Promise<{ app: ReturnType<typeof buildHttpApp>; routes: RouteOptions[]; token: string }> {
-  const workspace = createOperatorWorkspace();
-  const runtime = await workspace.open('original');
-  const routes: RouteOptions[] = [];
-  const app = buildHttpApp({
-    runtime,
-    bodyLimitBytes: 1_048_576,
-    now: () => new Date(),
-    isReady: () => true,
-    metrics: createServiceMetrics({ storage: runtime.storage, crm: runtime.crm, defaultMetrics: false }),
-    onRoute: (route) => routes.push(route),
-  });
-  onTestFinished(async (context) => {
-    await app.close();
-    await workspace.remove(context.task.result?.state === 'fail');
-  });
-  await app.ready();
+  const { app, routes, runtime } = await httpAppWithRoutes();
   const issued = await issueApiToken({ tokens: runtime.storage.apiTokens, now: () => new Date(), randomBytes: () => randomBytes(32) }, { name: 'openapi-test', role: 'viewer' });
   if (issued.status !== 'created') throw new Error(`no token: ${issued.status}`);
   return { app, routes, token: issued.secret };

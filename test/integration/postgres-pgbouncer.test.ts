@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,7 +16,7 @@ import { rateLimitStoreContract } from '../contract/rate-limit-store.contract.js
 import type { AuditBackdoor, StorageUnderTest } from '../contract/storage-under-test.js';
 import { pgBouncerRoleForThisTest, startPgBouncer, type PgBouncer, type PgBouncerTestRole } from '../support/pgbouncer.js';
 import { withTestConnection } from '../support/postgres-test-schema.js';
-import { startServeProcess } from '../support/serve-process.js';
+import { startServeProcess, startWorkerProcess } from '../support/serve-process.js';
 import { newEvent } from '../support/storage-fixtures.js';
 import { tempDirForThisTest } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
@@ -237,21 +237,6 @@ function writeConfig(dir: string, url: string): string {
   return join(dir, 'leadsync.yaml');
 }
 
-function startWorker(configFile: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['bin/leadsync.js', 'worker', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('leadsync worker running')) resolve(proc);
-    });
-    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.on('exit', (code, signal) => {
-      if (!output.includes('leadsync worker running')) reject(new Error(`worker exited (${code ?? signal}) before running:\n${output}`));
-    });
-  });
-}
-
 function webformBody(index: number): Buffer {
   return Buffer.from(
     JSON.stringify({
@@ -291,7 +276,7 @@ describe('the built CLI through PgBouncer (transaction mode, 2 server connection
       // The API first: it applies the migrations, through PgBouncer, before the workers open the schema.
       const api = await startServeProcess(configFile, ['--no-worker']);
       children.push(api.process);
-      for (let i = 0; i < 2; i += 1) children.push(await startWorker(configFile));
+      for (let i = 0; i < 2; i += 1) children.push(await startWorkerProcess(configFile));
 
       // While it runs: how many client and server connections the role has at PgBouncer.
       let sampling = true;

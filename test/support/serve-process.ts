@@ -27,3 +27,26 @@ export function startServeProcess(configFile: string, extraArgs: readonly string
     });
   });
 }
+
+/**
+ * Starts the built `leadsync worker` as its own process and resolves once it
+ * says it runs; rejects with what it printed if it exits before that.
+ */
+export function startWorkerProcess(configFile: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['bin/leadsync.js', 'worker', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let running = false;
+    proc.stdout.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+      if (!running && output.includes('leadsync worker running')) {
+        running = true;
+        resolve(proc);
+      }
+    });
+    proc.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+    proc.on('exit', (code, signal) => {
+      if (!running) reject(new Error(`worker exited (${code ?? signal}) before running:\n${output}`));
+    });
+  });
+}
