@@ -26,11 +26,15 @@ export function gatePort<T extends object>(port: T, gate: WriteGate, reads: Read
   return new Proxy(port, {
     get(target, key) {
       const value: unknown = Reflect.get(target, key, target);
-      if (typeof value !== 'function' || reads.has(key)) return value;
+      if (typeof value !== 'function') return value;
       let gated = wrapped.get(key);
       if (gated === undefined) {
         const method = value as (...args: unknown[]) => unknown;
-        gated = (...args: unknown[]): unknown => (gate.mustWait() ? gate.wait().then(() => method.apply(target, args)) : method.apply(target, args));
+        // Every method runs on the port itself, reads too: a read that calls the port's own helpers (`this.rowsOf`)
+        // must reach them directly, not through this proxy, where a helper would be gated and return a promise.
+        gated = reads.has(key)
+          ? (...args: unknown[]): unknown => method.apply(target, args)
+          : (...args: unknown[]): unknown => (gate.mustWait() ? gate.wait().then(() => method.apply(target, args)) : method.apply(target, args));
         wrapped.set(key, gated);
       }
       return gated;

@@ -132,6 +132,23 @@ describe('the worker side of the gate', () => {
     expect(asked).toHaveLength(2);
   });
 
+  it('runs a read on the store itself while the gate is raised, so the store\'s own helpers are not gated', async () => {
+    const storage = openSqliteStorage({ file: ':memory:' });
+    cleanups.push(() => storage.close());
+    // Raised for every call: a gated call waits for `wait()`, a read must not wait at all.
+    let waits = 0;
+    const gated = gateStorage(storage, { mustWait: () => true, wait: () => ((waits += 1), Promise.resolve()) });
+    // fieldState.readMany calls its own private helper (rowsOf) through `this`; through the proxy that helper was
+    // gated, returned a promise, and the read threw "rows.get is not a function" whenever an ingest commit waited.
+    const read = await gated.fieldState.readMany([{ leadKey: 'email:a@example.com', object: 'contacts' }]);
+    expect(read).toEqual([{}]);
+    expect(waits).toBe(0);
+    expect((await gated.jobs.depth()).batch).toBe(0);
+    expect(waits).toBe(0);
+    await gated.ingest.acceptMany([newEvent({ leadId: 'a' })]);
+    expect(waits).toBe(1);
+  });
+
   it('gates the sandbox CRM\'s upsert (it writes the storage file), never its reads nor a remote CRM\'s calls', async () => {
     const calls: string[] = [];
     const crm = {
