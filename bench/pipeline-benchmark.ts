@@ -121,7 +121,7 @@ async function benchConfig(dir: string, synchronous: SynchronousMode): Promise<A
 }
 
 /** Accepts the webform payloads in transactions of 500, as the ingest path does (identity, idempotency gate, event store, enqueue). */
-async function ingestBenchEvents(runtime: Runtime, payloads: readonly Record<string, unknown>[]): Promise<void> {
+export async function ingestBenchEvents(runtime: Runtime, payloads: readonly Record<string, unknown>[]): Promise<void> {
   const source = runtime.sources.get('webform');
   if (!source) throw new Error('no webform source');
   for (let i = 0; i < payloads.length; i += 500) {

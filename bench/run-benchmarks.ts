@@ -113,6 +113,11 @@ if (!only || only === 'http') {
   console.log(lines.join('\n'));
 }
 
+if (!only || only === 'operator') {
+  const { reportOperatorLatencyBenchmark } = await import('./operator-latency-benchmark.js');
+  await reportOperatorLatencyBenchmark();
+}
+
 if (!only || only === 'crm') {
   const { reportCrmGovernorBenchmark } = await import('./crm-governor-benchmark.js');
   await reportCrmGovernorBenchmark(Number(process.env['BENCH_CRM_LEADS'] ?? 50_000), (process.env['BENCH_CRM_REALTIME_RATE'] ?? '2,0.2').split(',').map(Number), Number(process.env['BENCH_CRM_SLO_MS'] ?? 2_000), Number(process.env['BENCH_CRM_CEILING_SECONDS'] ?? 20));
@@ -126,4 +131,9 @@ if (!only || only === 'postgres') {
 if (!only || only === 'dashboard') {
   const { reportDashboardQueriesBenchmark } = await import('./dashboard-queries-benchmark.js');
   await reportDashboardQueriesBenchmark(Number(process.env['BENCH_DASHBOARD_ROWS'] ?? 1_000_000));
+}
+
+if (!only || only === 'sandbox') {
+  const { reportSandboxCrmBenchmark } = await import('./sandbox-crm-benchmark.js');
+  await reportSandboxCrmBenchmark(Number(process.env['BENCH_SANDBOX_EVENTS'] ?? 20_000), Number(process.env['BENCH_SANDBOX_REPEATS'] ?? 3));
 }
