@@ -170,6 +170,17 @@ function sandboxCompanyCounts(runtime: Runtime): Map<string, number> {
 const COMPANIES = ['alpha-analytics', 'beta-bakery', 'gamma-garage'];
 const DOMAINS = COMPANIES.map((company) => `${company}.com`);
 
+/** The Salesforce emulator and a runtime on examples/salesforce.yaml pointed at it (SQLite in a temp dir), closed when the test ends. */
+async function salesforceRuntimeForThisTest(): Promise<{ sf: Awaited<ReturnType<typeof startSalesforceEmulator>>; runtime: Runtime }> {
+  const sf = await startSalesforceEmulator();
+  onTestFinished(() => sf.close());
+  const dir = tempDirForThisTest('leadsync-company-race-sf-');
+  const config = await loadConfig('examples/salesforce.yaml', { env: { SF_INSTANCE_URL: sf.url } });
+  const runtime = await openRuntime(withStorage(config, { file: `${dir}/leadsync.db`, synchronous: 'normal' }));
+  onTestFinished(() => runtime.close());
+  return { sf, runtime };
+}
+
 describe('company records shared by batches in flight at once', () => {
   it('sandbox CRM (SQLite): four batches in flight each plan the same three new companies; each is created once', async () => {
     const { runtime } = await exampleRuntimeForThisTest('leadsync-company-race-');
@@ -204,12 +215,7 @@ describe('company records shared by batches in flight at once', () => {
   });
 
   it('Salesforce emulator: four batches in flight race to create three Accounts; each is created once', async () => {
-    const sf = await startSalesforceEmulator();
-    onTestFinished(() => sf.close());
-    const dir = tempDirForThisTest('leadsync-company-race-sf-');
-    const config = await loadConfig('examples/salesforce.yaml', { env: { SF_INSTANCE_URL: sf.url } });
-    const runtime = await openRuntime(withStorage(config, { file: `${dir}/leadsync.db`, synchronous: 'normal' }));
-    onTestFinished(() => runtime.close());
+    const { sf, runtime } = await salesforceRuntimeForThisTest();
     const gate = new CompanyWriteGate(SALESFORCE, 4);
     const payloads = interleaved(COMPANIES, 8);
     await enqueueBatch(runtime, payloads);
@@ -269,12 +275,7 @@ describe('a create race the CRM itself refuses', () => {
   // refused with DUPLICATE_VALUE on the very external id it upserts by (decision 0032). The
   // emulator's `reject` fault plays that answer back to the loser, at the moment it would come.
   it('Salesforce DUPLICATE_VALUE on the upsert\'s own external id is retried, and the retry updates the record the winner created', async () => {
-    const sf = await startSalesforceEmulator();
-    onTestFinished(() => sf.close());
-    const dir = tempDirForThisTest('leadsync-company-race-sf-');
-    const config = await loadConfig('examples/salesforce.yaml', { env: { SF_INSTANCE_URL: sf.url } });
-    const runtime = await openRuntime(withStorage(config, { file: `${dir}/leadsync.db`, synchronous: 'normal' }));
-    onTestFinished(() => runtime.close());
+    const { sf, runtime } = await salesforceRuntimeForThisTest();
     // Two demo requests from one new company, on the realtime lane: processed side by side.
     const source = runtime.sources.get('webform');
     if (!source) throw new Error('no webform source');

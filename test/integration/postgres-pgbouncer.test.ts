@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgRateLimitStore } from '../../src/adapters/postgres/pg-rate-limit-store.js';
 import { loadPgMigrations } from '../../src/adapters/postgres/pg-migrator.js';
@@ -15,7 +15,7 @@ import { jobQueueContract } from '../contract/job-queue.contract.js';
 import { rateLimitStoreContract } from '../contract/rate-limit-store.contract.js';
 import type { AuditBackdoor, StorageUnderTest } from '../contract/storage-under-test.js';
 import { pgBouncerRoleForThisTest, startPgBouncer, type PgBouncer, type PgBouncerTestRole } from '../support/pgbouncer.js';
-import { withTestConnection } from '../support/postgres-test-schema.js';
+import { withConnection, withTestConnection } from '../support/postgres-test-schema.js';
 import { startServeProcess, startWorkerProcess } from '../support/serve-process.js';
 import { newEvent } from '../support/storage-fixtures.js';
 import { tempDirForThisTest } from '../support/temp-dir.js';
@@ -54,15 +54,8 @@ async function storagesThroughBouncer(count: number, maxConnections: number): Pr
 }
 
 /** Runs `work` on a connection of its own through PgBouncer as `role`, closed afterwards. */
-async function withBouncerConnection<T>(role: PgBouncerTestRole, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: role.url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+function withBouncerConnection<T>(role: PgBouncerTestRole, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withConnection({ connectionString: role.url }, work);
 }
 
 /** Tampering as the role owning the tables would, through PgBouncer: one transaction per change, so it stays on one server connection. */

@@ -18,7 +18,12 @@ export function uniqueSchemaName(prefix = 't'): string {
 
 /** Runs `work` on a connection of its own (no pool), closed afterwards. */
 export async function withTestConnection<T>(work: (client: pg.Client) => Promise<T>, schema?: string): Promise<T> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl(), ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) });
+  return withConnection({ connectionString: testDatabaseUrl(), ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) }, work);
+}
+
+/** Runs `work` on a connection of its own to `config` (a URL through a pooler, say), closed afterwards. */
+export async function withConnection<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
   client.on('error', () => undefined);
   await client.connect();
   try {
