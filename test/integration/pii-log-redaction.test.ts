@@ -134,7 +134,10 @@ describe('no personal data in the service logs', SLOW, () => {
     expect(logs.split('\n').filter((line) => line.startsWith('{')).length).toBeGreaterThan(2);
 
     const emails = [...logs.matchAll(EMAIL)].map((match) => match[0]);
-    const phones = PHONES.flatMap((pattern) => [...logs.matchAll(pattern)].map((match) => match[0]));
+    // UUIDs (event, job and request ids) are not personal data, but one whose middle groups happen to be all digits
+    // ("…-0926-4726-8860-…") has the shape of a phone number: take them out before looking for phones.
+    const withoutIds = logs.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>');
+    const phones = PHONES.flatMap((pattern) => [...withoutIds.matchAll(pattern)].map((match) => match[0]));
     const contacts = fixtureContacts();
     expect(contacts.length).toBeGreaterThan(15);
     const verbatim = contacts.filter((value) => logs.toLowerCase().includes(value.trim().toLowerCase()));
