@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { redactPgUrl } from '../adapters/postgres/pg-connection-errors.js';
 import { openPostgresStorage, type PostgresStorage } from '../adapters/postgres/pg-storage.js';
 import { PgRateLimitStore } from '../adapters/postgres/pg-rate-limit-store.js';
 import { openSqliteStorage, type SqliteStorage } from '../adapters/sqlite/sqlite-storage.js';
@@ -90,16 +91,11 @@ export function postgresUrlOf(config: LoadedConfig, env: Readonly<Record<string,
   return url;
 }
 
-/** A URL without its password, for logs and `leadsync worker --json`. */
-function redactUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
-}
-
 async function openStorage(config: LoadedConfig, options: RuntimeOptions): Promise<{ storage: RuntimeStorage; backend: StorageBackend }> {
   const url = postgresUrlOf(config, options.env);
   if (url !== undefined) {
     const postgres = await openPostgresStorage({ url, ...(options.logger === undefined ? {} : { logger: options.logger }) });
-    return { storage: { ...postgres, location: redactUrl(url) }, backend: { kind: 'postgres', storage: postgres } };
+    return { storage: { ...postgres, location: redactPgUrl(url) }, backend: { kind: 'postgres', storage: postgres } };
   }
   const sqlite = openSqliteStorage({
     file: config.document.storage.file,

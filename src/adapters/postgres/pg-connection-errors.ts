@@ -22,6 +22,29 @@ export function describePgTarget(url: string): string {
   return `${parsed.protocol}//${user}${host}:${port}${parsed.pathname}`;
 }
 
+/** Query parameters of a PostgreSQL URL that carry a secret (libpq's connection URIs accept these). */
+const SECRET_QUERY_PARAMETERS = ['password', 'sslpassword'];
+
+/**
+ * The whole URL with its secrets masked, for logs and `leadsync worker --json`: the password
+ * in the user part and any `password`/`sslpassword` query parameter become `***`; the rest
+ * (host, database, `options` with a search_path) stays, so two deployments can be told apart.
+ * A string that is not a URL is shown as "the storage URL", as in `describePgTarget`.
+ */
+export function redactPgUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'the storage URL';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  // Touched only when it holds a secret: writing searchParams re-encodes the whole query.
+  const secrets = [...parsed.searchParams.keys()].filter((name) => SECRET_QUERY_PARAMETERS.includes(name.toLowerCase()));
+  for (const name of secrets) parsed.searchParams.set(name, '***');
+  return parsed.toString();
+}
+
 /** Socket errors that mean nothing answered at the host and port. */
 const UNREACHABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT']);
 
