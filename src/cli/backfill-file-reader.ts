@@ -72,20 +72,47 @@ async function* csvRecords(file: string, stream: NodeJS.ReadableStream): AsyncGe
   stream.pipe(parser);
   stream.on('error', (error: Error) => parser.destroy(error));
 
+  const rows = csvRowLines();
   let paths: readonly (readonly PathSegment[])[] | undefined;
   for await (const item of parser as AsyncIterable<CsvItem>) {
     if ('skipped' in item) {
       const error = item.skipped;
       if (paths === undefined) throw new UsageError(`${file}: the header row cannot be read: ${error?.message ?? 'unknown error'}`, { cause: error });
-      yield { kind: 'unreadable', line: typeof error?.['lines'] === 'number' ? error['lines'] : 0, code: 'INPUT_CSV_INVALID', message: error?.message ?? 'the row cannot be read' };
+      const { first, last } = rows.next(numberOf(error?.['lines']), numberOf(error?.['empty_lines']));
+      // A quote that never closes swallows every line after it: say which lines went into the rejected row.
+      const spans = last > first ? ` (lines ${first}–${last} were read as this one row; none of them was queued)` : '';
+      yield { kind: 'unreadable', line: first, code: 'INPUT_CSV_INVALID', message: `${error?.message ?? 'the row cannot be read'}${spans}` };
       continue;
     }
+    const { first } = rows.next(item.info.lines, item.info.empty_lines);
     if (paths === undefined) {
       const shape = compileRowShape(item.record);
       if (!shape.ok) throw new UsageError(`${file}: the header row is not usable: ${shape.message}`);
       paths = shape.paths;
       continue;
     }
-    yield { kind: 'payload', line: item.info.lines, payload: nestRow(paths, item.record) };
+    yield { kind: 'payload', line: first, payload: nestRow(paths, item.record) };
   }
+}
+
+/**
+ * The lines a CSV row covers. csv-parse counts the line a row ends on; a quoted value
+ * can span lines, so a row starts on the line after the previous row ended, past the
+ * blank lines skipped since. A row is reported at its first line, where its text begins.
+ */
+function csvRowLines(): { next(lastLine: number, emptyLinesSoFar: number): { first: number; last: number } } {
+  let previousLast = 0;
+  let previousEmpty = 0;
+  return {
+    next(lastLine, emptyLinesSoFar) {
+      const first = Math.min(lastLine, previousLast + 1 + Math.max(0, emptyLinesSoFar - previousEmpty));
+      previousLast = lastLine;
+      previousEmpty = emptyLinesSoFar;
+      return { first, last: lastLine };
+    },
+  };
+}
+
+function numberOf(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
 }

@@ -150,9 +150,9 @@ function defaultConfigFile(command: Command): void {
 }
 
 /**
- * Codes of problems with what the command was given or the environment it
- * starts in (storage unreachable or unwritable, a port taken): the command
- * could not run, like a usage or config error, so they exit 2 too.
+ * Codes of problems with what the command was given (a bad option value) or the
+ * environment it starts in (storage unreachable or unwritable, a port taken): the
+ * command could not run, like a usage or config error, so they exit 2 too.
  */
 const SETUP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORAGE_UNREACHABLE',
@@ -165,6 +165,8 @@ const SETUP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORAGE_MIGRATION_FAILED',
   'SERVICE_PORT_IN_USE',
   'SERVICE_LISTEN_REFUSED',
+  // A `--cursor` no listing handed out is a bad option value, like `--limit many`.
+  'PAGE_CURSOR_INVALID',
 ]);
 
 /** Exit code of a coded error that ended a command: 2 when it could not run (usage, config, setup), else 1. */

@@ -13,6 +13,7 @@ export function serviceAddress(config: LoadedConfig, url: string | undefined): s
 
 /** A service that did not answer is a usage problem (exit 2): nothing was sent, the user starts it and retries. */
 export function unreachableError(response: { readonly url: string; readonly reason: string }): UsageError {
-  const hint = response.reason === 'ECONNREFUSED' ? ' — is `npm start` (leadsync serve) running?' : '';
+  // A service started with `serve --port` listens elsewhere than the config's service.port, where the command looked by default.
+  const hint = response.reason === 'ECONNREFUSED' ? ' — is `npm start` (leadsync serve) running? If it listens on another port, pass --url with the address its first line printed' : '';
   return new UsageError(`cannot reach ${response.url} (${response.reason})${hint}`);
 }

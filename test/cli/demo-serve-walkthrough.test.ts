@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -134,6 +135,27 @@ describe('stopping with SIGTERM', () => {
     expect(run.stdout.trimEnd().endsWith('leadsync: stopped (in-flight work finished).')).toBe(true);
   });
 
+  it('leadsync serve on another port than service.port prints example commands that reach it (--url)', async () => {
+    const run = await runUntilStarted(['serve', '--config', configFile, '--port', '0'], '  look:');
+    expect(run.status).toBe(0);
+    const url = /leadsync listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(run.stdout)?.[1];
+    expect(url).toBeDefined();
+    expect(url).not.toBe('http://127.0.0.1:8080');
+    expect(run.stdout).toContain(`npx leadsync demo --config ${configFile} --url ${url ?? ''} `);
+    expect(run.stdout).toContain(`npx leadsync send --config ${configFile} --url ${url ?? ''} --source webform `);
+  });
+
+  it('leadsync serve on service.port prints the example commands without --url', async () => {
+    const port = await freePort();
+    const samePortFile = join(dir, 'same-port.yaml');
+    writeFileSync(samePortFile, readFileSync(configFile, 'utf8').replace('port: 8080', `port: ${port}`).replace(join(dir, 'stop.db'), join(dir, 'same-port.db')));
+    const run = await runUntilStarted(['serve', '--config', samePortFile], '  look:');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`leadsync listening on http://127.0.0.1:${port} `);
+    expect(run.stdout).toContain(`npx leadsync send --config ${samePortFile} --source webform `);
+    expect(run.stdout).not.toContain('--url');
+  });
+
   it('leadsync worker says it is stopping, then that it stopped, and exits 0', async () => {
     const run = await runUntilStarted(['worker', '--config', configFile], 'leadsync worker running');
     expect(run.status).toBe(0);
@@ -208,6 +230,16 @@ describe('leadsync worker and SIGHUP', () => {
     expect(await exited).toBe(0);
   });
 });
+
+/** A port nothing listens on right now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 /** Waits for a state, polling; fails naming what it waited for after 30 s. */
 async function until(condition: () => boolean, what: string): Promise<void> {

@@ -130,6 +130,33 @@ describe('leadsync ingest (CSV)', () => {
     }
   });
 
+  it('reports a row at the line it starts on when a quoted value spans lines, and names the lines an unclosed quote swallowed', () => {
+    const path = file('multiline.csv', [
+      'email,first_name,submitted_at,form', // 1 header
+      '"",Ann,2026-11-20T10:00:00Z,"Demo', // 2 a row without an email, its form value spanning lines 2-3
+      'Request"', // 3
+      '', // 4 blank: skipped
+      'bob@example.com,Bob,2026-11-20T10:00:00Z,Contact Us', // 5 queued
+      '"cyd@example.com,Cyd,2026-11-20T10:00:00Z,Contact Us', // 6 a quote that never closes...
+      'dee@example.com,Dee,2026-11-20T10:00:00Z,Contact Us', // 7 ...takes these two lines with it
+      'eve@example.com,Eve,2026-11-20T10:00:00Z,Contact Us', // 8
+    ]);
+    const run = runCli(['ingest', '--json', '--config', config, '--source', 'webform', path]);
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ lines: 3, queued: 1, rejected: 2, rejectedByCode: { MAPPING_LEAD_ID_MISSING: 1, INPUT_CSV_INVALID: 1 } });
+    const problems = run.stderr.trim().split('\n');
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/multiline\.csv:2: MAPPING_LEAD_ID_MISSING: /);
+    expect(problems[1]).toMatch(/multiline\.csv:6: INPUT_CSV_INVALID: .*\(lines 6–8 were read as this one row; none of them was queued\)$/);
+  });
+
+  it('says "it" of a single queued event', () => {
+    const path = file('one.csv', ['email,submitted_at', 'ann@example.com,2026-11-20T10:00:00Z']);
+    const run = runCli(['ingest', '--config', config, '--source', 'webform', path]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('1 event is queued, not yet written: a running worker (`leadsync serve`, i.e. `npm start`, or `leadsync worker`) processes it.');
+  });
+
   it('exits 2 when the header row is not a set of payload paths', () => {
     const path = file('bad-header.csv', ['email,traits,traits.email', 'a@x.io,1,b@x.io']);
     const run = runCli(['ingest', '--config', config, '--source', 'webform', path]);

@@ -153,6 +153,9 @@ describe('leadsync dlq', SLOW, () => {
       { args: ['dlq', 'list'], says: '--config' },
       { args: ['approvals', 'approve', '1', '--config', 'no-such-file.yaml'], says: 'CONFIG_FILE_NOT_FOUND' },
       { args: ['audit', ...config], says: 'missing required argument' },
+      // A cursor no listing handed out is a bad option value, like `--limit many`.
+      { args: ['dlq', 'list', '--cursor', 'garbage', ...config], says: 'PAGE_CURSOR_INVALID' },
+      { args: ['approvals', 'list', '--cursor', 'garbage', ...config], says: 'PAGE_CURSOR_INVALID' },
     ];
     for (const { args, says } of cases) {
       const run = runCli(args);

@@ -40,4 +40,13 @@ describe('leadsync tokens', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('AUTH_TOKEN_NOT_FOUND');
   }, 180_000);
+
+  it('says what a dry run would create in a sentence', async () => {
+    const config = operatorWorkspaceForThisTest().originalConfig;
+    const operator = await runCliAsync(['tokens', 'create', '--config', config, '--name', 'maria', '--role', 'operator', '--dry-run']);
+    expect(operator.status).toBe(0);
+    expect(operator.stdout).toContain('An operator token named "maria" can be created.');
+    const viewer = await runCliAsync(['tokens', 'create', '--config', config, '--name', 'maria', '--role', 'viewer', '--dry-run']);
+    expect(viewer.stdout).toContain('A viewer token named "maria" can be created.');
+  }, 180_000);
 });

@@ -154,7 +154,7 @@ function renderSummary(file: string, source: string, lane: LaneChoice, summary: 
     dryRun
       ? `Run it again without --dry-run to queue ${summary.queued === 1 ? 'it' : 'them'}.`
       : summary.queued > 0
-      ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`, or \`leadsync worker\`) processes them.`
+      ? `${count(summary.queued)} event${summary.queued === 1 ? ' is' : 's are'} queued, not yet written: a running worker (\`leadsync serve\`, i.e. \`npm start\`, or \`leadsync worker\`) processes ${summary.queued === 1 ? 'it' : 'them'}.`
       : 'Nothing new was queued.',
   ].join('\n');
 }

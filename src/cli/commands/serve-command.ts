@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import type { LoadedConfig } from '../../config/config-loader.js';
+import { serviceUrl } from '../../server/leadsync-api-client.js';
 import { startService } from '../../server/leadsync-service.js';
 import { EXIT, writeJson, writeLine, type CliIo, type ExitCode } from '../cli-io.js';
 import { FIXTURES_DIR } from '../package-paths.js';
@@ -46,8 +47,9 @@ async function runServe(config: LoadedConfig, port: number | undefined, options:
   } else {
     writeLine(io.stdout, `leadsync listening on ${service.url} (storage ${service.storage.location}, ${config.document.destination.kind} CRM, ${service.workerMode === 'thread' ? 'worker running in its own thread' : service.workerMode === 'event-loop' ? 'worker running' : 'no worker'})`);
     writeLine(io.stdout, `  sources: ${sources.join(', ')} → POST ${service.url}/v1/events/<source>`);
-    writeLine(io.stdout, `  try it:  LEADSYNC_TOKEN=<token> npx leadsync demo --config ${config.file}   (posts every preset's sample events and shows what landed)`);
-    writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file} --source webform ${relative(process.cwd(), join(FIXTURES_DIR, 'webform', 'demo-request.json'))}`);
+    const url = urlOption(config, service.url);
+    writeLine(io.stdout, `  try it:  LEADSYNC_TOKEN=<token> npx leadsync demo --config ${config.file}${url}   (posts every preset's sample events and shows what landed)`);
+    writeLine(io.stdout, `  or one:  npx leadsync send --config ${config.file}${url} --source webform ${relative(process.cwd(), join(FIXTURES_DIR, 'webform', 'demo-request.json'))}`);
     // No lead key here: a banner is logged by whatever runs the service, and lead keys hold email addresses.
     writeLine(io.stdout, `  look:    dashboard ${service.url}/   ·   curl -H "Authorization: Bearer <token>" ${service.url}/v1/dlq   ·   API docs ${service.url}/docs   ·   metrics ${service.url}/metrics`);
     if (service.firstAdminToken !== null) {
@@ -66,4 +68,14 @@ async function runServe(config: LoadedConfig, port: number | undefined, options:
   if (options.json) writeJson(io.stdout, { status: 'stopped' });
   else writeLine(io.stdout, 'leadsync: stopped (in-flight work finished).');
   return EXIT.ok;
+}
+
+/**
+ * The `--url` the banner's example commands need: none when the service listens on the
+ * config's `service.port` (where `send` and `demo` look by default), else the port it
+ * does listen on (`--port`, or port 0's pick), so the printed commands reach it as given.
+ */
+function urlOption(config: LoadedConfig, listeningUrl: string): string {
+  const port = Number(new URL(listeningUrl).port || '80');
+  return port === config.document.service.port ? '' : ` --url ${serviceUrl(config.document.service.host, port)}`;
 }

@@ -66,7 +66,7 @@ async function createCommand(config: LoadedConfig, options: CommonOptions & { na
     if (options.dryRun) {
       const taken = (await runtime.storage.apiTokens.list()).find((token) => token.name === options.name.trim() && token.revokedAt === null);
       if (options.json) writeJson(io.stdout, { status: taken ? 'name_taken' : 'dry_run', name: options.name.trim(), role }, true);
-      else writeLine(taken ? io.stderr : io.stdout, taken ? `leadsync: an active token is already named "${taken.name}" (AUTH_TOKEN_NAME_TAKEN); revoke it first or choose another name.` : `Dry run — nothing was created. A ${role} token named "${options.name.trim()}" can be created.`);
+      else writeLine(taken ? io.stderr : io.stdout, taken ? `leadsync: an active token is already named "${taken.name}" (AUTH_TOKEN_NAME_TAKEN); revoke it first or choose another name.` : `Dry run — nothing was created. ${/^[aeiou]/.test(role) ? 'An' : 'A'} ${role} token named "${options.name.trim()}" can be created.`);
       return taken ? EXIT.failed : EXIT.ok;
     }
     const outcome = await issueApiToken({ tokens: runtime.storage.apiTokens, now: () => new Date(), randomBytes: () => randomBytes(32) }, { name: options.name, role });
