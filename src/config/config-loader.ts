@@ -95,7 +95,8 @@ async function readText(file: string): Promise<string> {
 }
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: YamlSource, code: ErrorCode, basePath: readonly (string | number)[] = []): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: an issue carries the value it is about, so a wrong type is told apart from a missing key.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue): ConfigIssue => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
@@ -108,12 +109,22 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: YamlS
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}${issue.input === undefined ? ' (missing)' : ''}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}${issue.input === undefined ? ' (missing)' : `, got ${describeInput(issue.input)}`}`;
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const first = issue.errors.map((branch) => branch[0]?.message).filter(Boolean);
     return `${issue.message}: ${[...new Set(first)].join('; or ')}`;
   }
   return issue.message;
+}
+
+/** What a wrong-typed value was, in YAML's words; a secret substituted from the environment is masked by the caller (maskError). */
+function describeInput(input: unknown): string {
+  if (input === null) return 'null (an empty value)';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  if (typeof input === 'string') return `the text ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)}`;
+  if (typeof input === 'number' || typeof input === 'boolean') return `${typeof input} ${String(input)}`;
+  return typeof input;
 }
 
 /** Where a config's CRM schema file is: `destination.schemaFile`, or for a real CRM the file `leadsync schema pull` writes. Undefined for an inline schema. */

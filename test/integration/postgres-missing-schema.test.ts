@@ -11,5 +11,7 @@ describe('PostgreSQL storage on a search_path with no existing schema', () => {
     const url = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${missing}`)}`;
     const opening = openPostgresStorage({ url, maxConnections: 1 });
     await expect(opening).rejects.toThrow(new RegExp(`search_path \\(${missing}\\) exists\\. Create it first \\(CREATE SCHEMA`));
+    // The cause's own message, not String(error)'s "Error: " in the middle of the sentence.
+    await expect(opening).rejects.toThrow(/^PostgreSQL migrations failed: no schema to migrate/);
   });
 });

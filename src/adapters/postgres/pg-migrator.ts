@@ -59,7 +59,7 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
         try {
           await client.query(migration.sql);
         } catch (error) {
-          throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `migration ${String(migration.version).padStart(3, '0')}_${migration.name} failed: ${String(error)}`, { cause: error });
+          throw new LeadsyncError('STORAGE_MIGRATION_FAILED', `migration ${String(migration.version).padStart(3, '0')}_${migration.name} failed: ${messageOf(error)}`, { cause: error });
         }
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         applied.push(migration.version);
@@ -69,8 +69,13 @@ export async function migratePostgres(database: PgDatabase, migrations: readonly
   } catch (error) {
     if (error instanceof LeadsyncError) throw error;
     // The first statement is where a connection is made: a server that is down or refuses the login is not a failed migration.
-    throw pgStartError(error, database.target, poolerHint(error)) ?? new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${String(error)}${poolerHint(error)}`, { cause: error });
+    throw pgStartError(error, database.target, poolerHint(error)) ?? new LeadsyncError('STORAGE_MIGRATION_FAILED', `PostgreSQL migrations failed: ${messageOf(error)}${poolerHint(error)}`, { cause: error });
   }
+}
+
+/** An error's own message, without the "Error: " that String() puts before it. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const SEARCH_PATH_ON_THE_ROLE = 'put the schema on the role instead (ALTER ROLE <role> SET search_path = <schema>) and remove options= from the storage URL (docs/deploy.md, section 3)';

@@ -55,6 +55,17 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/leadsync\.yaml:\d+:\d+ sources\.webform\.lane: expected one of "realtime", "batch"/);
   });
 
+  it('says what a wrong-typed value is instead of calling it missing', async () => {
+    const text = example.replace(/^( {2}port:) \d+$/m, '$1 eighty');
+    expect(text).not.toBe(example);
+    const error = await issuesOf(text);
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['service.port: expected number, got the text "eighty"']);
+    const fractional = await issuesOf(example.replace(/^( {2}port:) \d+$/m, '$1 80.5'));
+    expect(fractional.issues[0]?.message).toMatch(/^expected int.*, got number 80\.5$/);
+    const absent = await issuesOf(example.replace(/^( {2}maxRetries:) 3$/m, '$1'));
+    expect(absent.issues[0]?.message).toMatch(/got null/);
+  });
+
   it('reports an unknown key at its own line', async () => {
     const error = await issuesOf(example.replace('  maxRetries: 3\n', '  maxRetries: 3\n  maxRetrys: 5\n'));
     expect(error.issues[0]?.path).toBe('retry.maxRetrys');
