@@ -179,6 +179,23 @@ export class PgDatabase {
     this.pool.on('error', (error) => {
       this.logger.warn({ ...describeError(error), component: 'postgres' }, 'idle PostgreSQL connection failed; the pool drops it and opens a new one when needed');
     });
+    // The pool's idle listener comes off a connection when it is handed out,
+    // and `withClient`'s goes on only after `await pool.connect()` resumes. A
+    // new connection is handed out from inside the socket read that brought
+    // its ReadyForQuery; when the same read also holds an error (a server
+    // shutting down sends FATAL 57P01 right behind it), the error is emitted
+    // in that gap, with no listener: an unhandled 'error' event that ends the
+    // process (seen in the chaos test's PostgreSQL restart). So every connection
+    // keeps a listener of its own. The connection is marked unqueryable by
+    // node-postgres: the caller's next statement fails with a transient error
+    // and `withClient` destroys it.
+    this.pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        // Only when no other listener reports it (the gap above): otherwise the pool's or withClient's does.
+        if (client.listenerCount('error') > 1) return;
+        this.logger.warn({ ...describeError(error), component: 'postgres' }, 'PostgreSQL connection failed as it was handed out; the call using it fails and it is dropped');
+      });
+    });
   }
 
   /** One statement on any free connection (autocommit). */
