@@ -48,7 +48,7 @@ export const coreSchemas = {
         properties: { eventId: text, conflictId: text, idempotencyKey: text, status: { type: 'string', enum: ['conflict'] }, code: text, message: text, fix: text },
       },
       '4xx': { description: 'Rejected: bad signature (401), unknown source (404), body too large (413), not JSON (400), no lead identity (422)', ...ingestError },
-      '5xx': { description: 'Not committed; the sender should retry', ...errorBodySchema },
+      '5xx': { description: 'Not committed; the sender should retry. 503 STORAGE_UNREACHABLE (with Retry-After) while the database cannot be reached', ...errorBodySchema },
     },
   },
   healthz: {

@@ -57,6 +57,9 @@ const LOGIN_SQLSTATES: ReadonlyMap<string, PgStartCode> = new Map<string, PgStar
   ['53300', 'STORAGE_CONNECTION_REJECTED'], // too_many_connections
 ]);
 
+/** PgBouncer's answers while the PostgreSQL server behind it cannot be reached. */
+const POOLER_SERVER_DOWN = /server login has been failing|pgbouncer cannot connect to server|server conn crashed/i;
+
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
@@ -73,6 +76,9 @@ function startCodeOf(error: unknown): PgStartCode | undefined {
     const login = LOGIN_SQLSTATES.get(code);
     if (login !== undefined) return login;
     if (UNREACHABLE_NODE_CODES.has(code)) return 'STORAGE_UNREACHABLE';
+    // PgBouncer cannot log in to the server behind it (restarting, down): the database is unreachable for
+    // now, and the pooler lets clients in again once a login succeeds (`server_login_retry`, docs/deploy.md).
+    if (code.startsWith('08') && POOLER_SERVER_DOWN.test(error instanceof Error ? error.message : '')) return 'STORAGE_UNREACHABLE';
     // Class 08, connection exception: a pooler's refusal (08P01 "unsupported startup parameter") among them.
     if (code.startsWith('08')) return 'STORAGE_CONNECTION_REJECTED';
   }
