@@ -24,6 +24,8 @@ export interface PgBouncerOptions {
   readonly poolSize?: number;
   /** `ignore_startup_parameters`, e.g. `['options']`. (Default: none, PgBouncer's own default: only `extra_float_digits` is always ignored) */
   readonly ignoreStartupParameters?: readonly string[];
+  /** More `[pgbouncer]` settings, written after (and so replacing) the generated ones, e.g. `{ server_login_retry: '1' }`. (Default: none) */
+  readonly extraSettings?: Readonly<Record<string, string>>;
 }
 
 export interface PgBouncer {
@@ -109,6 +111,7 @@ export async function startPgBouncer(options: PgBouncerOptions = {}): Promise<Pg
       auth_user: adminUser,
       admin_users: adminUser,
       ...(options.ignoreStartupParameters === undefined ? {} : { ignore_startup_parameters: options.ignoreStartupParameters.join(',') }),
+      ...options.extraSettings,
     };
     writeFileSync(join(dir, 'userlist.txt'), `"${adminUser}" ""\n`, { mode: 0o644 });
     const ini = join(dir, 'pgbouncer.ini');
@@ -168,7 +171,7 @@ export async function startPgBouncer(options: PgBouncerOptions = {}): Promise<Pg
   }
 }
 
-/** A role of its own for one test, its tables in a schema of the same name. */
+/** A role of its own (for one test, or one benchmark run), its tables in a schema of the same name. */
 export interface PgBouncerTestRole {
   /** Role and schema name (`pgb_<hex>`). */
   readonly role: string;
@@ -177,30 +180,44 @@ export interface PgBouncerTestRole {
 }
 
 /**
- * What docs/deploy.md tells PgBouncer users to do, for the current test: a
- * login role owning a schema of its name, with `ALTER ROLE … SET search_path`
- * to it. When the test finishes, `cleanup` runs (close pools first); then
- * schema and role are dropped if it passed, or kept (names printed) if it failed.
+ * What docs/deploy.md tells PgBouncer users to do: a new login role owning a
+ * schema of its name, with `ALTER ROLE … SET search_path` to it. Not tied to
+ * a test (benchmarks use it too): drop it with `dropPgBouncerRole`.
  */
-export async function pgBouncerRoleForThisTest(bouncer: PgBouncer, cleanup: () => Promise<void>): Promise<PgBouncerTestRole> {
+export async function createPgBouncerRole(bouncer: PgBouncer): Promise<PgBouncerTestRole> {
   const role = uniqueSchemaName('pgb');
   await withTestConnection(async (client) => {
     await client.query(`CREATE ROLE ${role} LOGIN`);
     await client.query(`CREATE SCHEMA ${role} AUTHORIZATION ${role}`);
     await client.query(`ALTER ROLE ${role} SET search_path = ${role}`);
   });
+  return { role, url: bouncer.urlFor(role) };
+}
+
+/** Drops the schema and the role `createPgBouncerRole` made, ending the role's sessions (PgBouncer's idle server connections) first. */
+export async function dropPgBouncerRole(role: string): Promise<void> {
+  await withTestConnection(async (client) => {
+    await client.query(`DROP SCHEMA IF EXISTS ${role} CASCADE`);
+    // PgBouncer keeps idle server connections of the role; they go with it.
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+    await client.query(`DROP ROLE IF EXISTS ${role}`);
+  });
+}
+
+/**
+ * `createPgBouncerRole` for the current test. When the test finishes, `cleanup`
+ * runs (close pools first); then schema and role are dropped if it passed, or
+ * kept (names printed) if it failed.
+ */
+export async function pgBouncerRoleForThisTest(bouncer: PgBouncer, cleanup: () => Promise<void>): Promise<PgBouncerTestRole> {
+  const created = await createPgBouncerRole(bouncer);
   onTestFinished(async (context) => {
     await cleanup();
     if (context.task.result?.state === 'fail') {
-      console.error(`kept the PostgreSQL schema and role of failed test "${context.task.name}": ${role} (${testDatabaseUrl()})`);
+      console.error(`kept the PostgreSQL schema and role of failed test "${context.task.name}": ${created.role} (${testDatabaseUrl()})`);
       return;
     }
-    await withTestConnection(async (client) => {
-      await client.query(`DROP SCHEMA IF EXISTS ${role} CASCADE`);
-      // PgBouncer keeps idle server connections of the role; they go with it.
-      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
-      await client.query(`DROP ROLE IF EXISTS ${role}`);
-    });
+    await dropPgBouncerRole(created.role);
   });
-  return { role, url: bouncer.urlFor(role) };
+  return created;
 }

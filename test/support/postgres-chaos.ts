@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openPostgresStorage } from '../../src/adapters/postgres/pg-storage.js';
-import { testDatabaseUrl, uniqueSchemaName, withTestConnection } from './postgres-test-schema.js';
+import { createPgBouncerRole, dropPgBouncerRole, startPgBouncer, type PgBouncer } from './pgbouncer.js';
+import { testDatabaseUrl, uniqueSchemaName, withConnection, withTestConnection } from './postgres-test-schema.js';
 import { startServeProcess, type ServeProcess } from './serve-process.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
@@ -15,6 +16,9 @@ import { makeTempDir, removeTempDir } from './temp-dir.js';
 // latency, random SIGKILLs of workers (each restarted), and one restart of the
 // PostgreSQL server mid-run. Then checks from the database and the CRM that
 // every accepted event was written or dead-lettered exactly once.
+// With `pgBouncer`, the API and the workers connect through a private PgBouncer
+// in transaction mode (test/support/pgbouncer.ts), the schema on the role as
+// docs/deploy.md says; PostgreSQL restarts behind it while PgBouncer stays up.
 
 const run = promisify(execFile);
 
@@ -47,11 +51,23 @@ export interface ChaosOptions {
   readonly senders?: number;
   /** How long the queue may take to drain after the last delivery. (Default: 180000) */
   readonly drainTimeoutMs?: number;
+  /**
+   * Connect the API and the workers through a private PgBouncer in transaction mode
+   * with `poolSize` server connections and any further `settings` (e.g.
+   * `{ server_login_retry: '1' }`), instead of directly. (Default: directly)
+   */
+  readonly pgBouncer?: { readonly poolSize: number; readonly settings?: Readonly<Record<string, string>> };
+  /** A directory to write every process's output to (`api-<pid>.log`, `worker-<pid>.log`, `pgbouncer.log`). (Default: not kept) */
+  readonly outputDir?: string;
   readonly log?: (line: string) => void;
 }
 
 export interface ChaosResult {
   readonly schema: string;
+  /** The role the run logged in as through PgBouncer (its schema is `schema`), or undefined for a direct run. */
+  readonly role: string | undefined;
+  /** `direct`, or `PgBouncer <version>, transaction mode, <n> server connections`. */
+  readonly connection: string;
   readonly events: number;
   readonly accepted: number;
   readonly kills: number;
@@ -75,6 +91,14 @@ export interface ChaosResult {
   readonly sendSeconds: number;
   readonly drainSeconds: number;
   readonly deliveryRetries: number;
+  /** The longest an event took from its first delivery attempt until the API accepted it (refused and sent again, or kept waiting): how long ingest stalled. */
+  readonly longestDeliveryMs: number;
+  /** How the API turned deliveries away, counted: `<status> <error code or message>`, or the sender's own error (`TimeoutError` after 30 s). */
+  readonly deliveryRefusals: Readonly<Record<string, number>>;
+  /** From the start of the PostgreSQL restart until a statement on the services' path (PgBouncer or direct) succeeded again. */
+  readonly recoveryMs: number;
+  /** API or worker processes that exited without being killed by the run, with the end of their output. */
+  readonly unexpectedExits: readonly string[];
 }
 
 /** The companies the events are spread over (each a CRM company record, shared by every worker). */
@@ -115,10 +139,10 @@ function urlWithSchema(schema: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
-function writeConfig(dir: string, schema: string, crmUrl: string): string {
+function writeConfig(dir: string, databaseUrl: string, crmUrl: string): string {
   copyFileSync('examples/crm-schema.yaml', join(dir, 'crm-schema.yaml'));
   const config = readFileSync('examples/hubspot.yaml', 'utf8')
-    .replace(/ {2}file: \.\/data\/leadsync-hubspot\.db\n {2}synchronous: full\n/, `  url: "${urlWithSchema(schema)}"\n`)
+    .replace(/ {2}file: \.\/data\/leadsync-hubspot\.db\n {2}synchronous: full\n/, `  url: "${databaseUrl}"\n`)
     .replace('${HUBSPOT_BASE_URL:-http://127.0.0.1:4010}', crmUrl)
     .replace('${HUBSPOT_TOKEN:-pat-na1-emulator}', 'pat-na1-emulator')
     .replace(/ {2}tier: professional\n/, '  rateLimit: { requests: 1000000, intervalMs: 10000, maxWaitMs: 2000 }\n  timeoutMs: 5000\n')
@@ -172,13 +196,24 @@ interface WorkerProcess {
   readonly output: string[];
 }
 
-function startWorker(configFile: string, env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+/** Appends what `proc` prints to `<outputDir>/<name>-<pid>.log` when there is an output directory. */
+function keepOutput(proc: ChildProcess, outputDir: string | undefined, name: string): void {
+  if (outputDir === undefined) return;
+  const file = join(outputDir, `${name}-${proc.pid ?? 'unknown'}.log`);
+  const append = (chunk: Buffer): void => appendFileSync(file, chunk);
+  proc.stdout?.on('data', append);
+  proc.stderr?.on('data', append);
+}
+
+function startWorker(configFile: string, env: NodeJS.ProcessEnv, outputDir: string | undefined): Promise<WorkerProcess> {
   return new Promise((resolve, reject) => {
     const proc = track(spawn(process.execPath, ['bin/leadsync.js', 'worker', '--config', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    keepOutput(proc, outputDir, 'worker');
     const output: string[] = [];
     let started = false;
     proc.stdout.on('data', (chunk: Buffer) => {
       output.push(chunk.toString());
+      if (output.length > 200) output.splice(0, output.length - 200);
       if (!started && output.join('').includes('leadsync worker running')) {
         started = true;
         resolve({ process: proc, output });
@@ -201,21 +236,34 @@ function postgresVersion(): string {
   return version;
 }
 
-/** Restarts the machine's PostgreSQL server and waits until it accepts connections again. */
-async function restartPostgres(log: (line: string) => void): Promise<number> {
+/**
+ * Restarts the machine's PostgreSQL server and waits until it accepts connections
+ * again: directly, and then through PgBouncer when the services use it
+ * (`throughPgBouncer`, their URL). Resolves with the time from the start of the
+ * restart until a statement on the services' path succeeded.
+ */
+async function restartPostgres(log: (line: string) => void, throughPgBouncer: string | undefined): Promise<number> {
   const started = Date.now();
   await run('pg_ctlcluster', ['--skip-systemctl-redirect', postgresVersion(), 'main', 'restart']);
-  for (;;) {
-    try {
-      await withTimeout(withTestConnection((client) => client.query('SELECT 1')), 5_000, 'connecting after the restart');
-      break;
-    } catch {
-      if (Date.now() - started > 60_000) throw new Error('PostgreSQL did not come back within 60 s of the restart');
-      await sleep(200);
+  const waitUntilServing = async (connectionString: string, what: string): Promise<number> => {
+    let lastError: unknown;
+    for (;;) {
+      try {
+        await withTimeout(withConnection({ connectionString }, (client) => client.query('SELECT 1')), 5_000, `connecting ${what} after the restart`);
+        return Date.now() - started;
+      } catch (error) {
+        lastError = error;
+        if (Date.now() - started > 120_000) throw new Error(`PostgreSQL did not answer ${what} within 120 s of the restart`, { cause: lastError });
+        await sleep(100);
+      }
     }
-  }
-  log(`PostgreSQL restarted and ready in ${Date.now() - started} ms`);
-  return Date.now() - started;
+  };
+  const direct = await waitUntilServing(testDatabaseUrl(), 'directly');
+  log(`PostgreSQL restarted and ready in ${direct} ms`);
+  if (throughPgBouncer === undefined) return direct;
+  const recovered = await waitUntilServing(throughPgBouncer, 'through PgBouncer');
+  log(`a statement through PgBouncer succeeded ${recovered} ms after the restart began`);
+  return recovered;
 }
 
 /** The ids of the jobs a worker process holds (its worker id is `host:pid:…`). */
@@ -245,29 +293,69 @@ async function reclaimTime(schema: string, pid: number, ids: readonly string[], 
   }
 }
 
+/** Where the services' database connections go: a schema of the run's own, directly or through a PgBouncer. */
+interface ChaosDatabase {
+  readonly schema: string;
+  /** The services' storage URL. */
+  readonly url: string;
+  readonly bouncer: PgBouncer | undefined;
+  readonly connection: string;
+}
+
+async function openChaosDatabase(options: ChaosOptions): Promise<ChaosDatabase> {
+  if (options.pgBouncer === undefined) {
+    const schema = uniqueSchemaName('chaos');
+    await withTestConnection((client) => client.query(`CREATE SCHEMA ${schema}`));
+    return { schema, url: urlWithSchema(schema), bouncer: undefined, connection: 'direct' };
+  }
+  const { poolSize, settings } = options.pgBouncer;
+  const bouncer = await startPgBouncer({ poolSize, ...(settings === undefined ? {} : { extraSettings: settings }) });
+  try {
+    // PgBouncer refuses the URL's search_path option: the schema is on the role (docs/deploy.md, section 3).
+    const role = await createPgBouncerRole(bouncer);
+    return { schema: role.role, url: role.url, bouncer, connection: `${bouncer.version}, transaction mode, ${poolSize} server connections${Object.entries(settings ?? {}).map(([key, value]) => `, ${key} = ${value}`).join('')}` };
+  } catch (error) {
+    await bouncer.stop();
+    throw error;
+  }
+}
+
 export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => undefined);
   const dir = makeTempDir('leadsync-pg-chaos-');
-  const schema = uniqueSchemaName('chaos');
-  await withTestConnection((client) => client.query(`CREATE SCHEMA ${schema}`));
+  const outputDir = options.outputDir;
+  if (outputDir !== undefined) mkdirSync(outputDir, { recursive: true });
+  const database = await openChaosDatabase(options);
+  const { schema, bouncer } = database;
   const children: ChildProcess[] = [];
+  // Processes the run stops on purpose (kills, the SIGTERM at the end): any other API or worker exit is a failure to report.
+  const stopping = new Set<ChildProcess>();
+  const unexpectedExits: string[] = [];
+  const watchExit = (child: ChildProcess, name: string, output: () => string): void => {
+    child.once('exit', (code, signal) => {
+      if (!stopping.has(child)) unexpectedExits.push(`${name} pid ${child.pid ?? '?'} exited (${code ?? signal}) unasked; its output ended:\n${output().slice(-2000)}`);
+    });
+  };
   let emulator: Emulator | undefined;
   try {
     emulator = await startEmulator();
     children.push(emulator.process);
-    const configFile = writeConfig(dir, schema, emulator.url);
+    const configFile = writeConfig(dir, database.url, emulator.url);
     // storage.url of the config wins over a DATABASE_URL in the environment.
     const env = process.env;
     // The API first: it applies the migrations before the workers open the schema.
     const api: ServeProcess = await startServeProcess(configFile, ['--no-worker']);
     children.push(track(api.process));
+    keepOutput(api.process, outputDir, 'api');
+    watchExit(api.process, 'API', () => api.output());
     const workers: WorkerProcess[] = [];
     for (let i = 0; i < options.workers; i += 1) {
-      const worker = await startWorker(configFile, env);
+      const worker = await startWorker(configFile, env, outputDir);
       workers.push(worker);
       children.push(worker.process);
+      watchExit(worker.process, 'worker', () => worker.output.join(''));
     }
-    log(`started: API ${api.url}, ${options.workers} workers, HubSpot emulator ${emulator.url}, schema ${schema}`);
+    log(`started: API ${api.url}, ${options.workers} workers, HubSpot emulator ${emulator.url}, schema ${schema}, connection ${database.connection}`);
 
     const accepted = new Map<number, string>();
     const faults: string[] = [];
@@ -277,7 +365,12 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
     let restarts = 0;
     let deliveryRetries = 0;
     let next = 0;
-    let restarting: Promise<unknown> = Promise.resolve();
+    let restarting: Promise<number> = Promise.resolve(0);
+    let longestDeliveryMs = 0;
+    const deliveryRefusals: Record<string, number> = {};
+    const refused = (how: string): void => {
+      deliveryRefusals[how] = (deliveryRefusals[how] ?? 0) + 1;
+    };
     const killEvery = Math.floor(options.events / (options.kills + 1));
     const milestones = new Map<number, () => Promise<void>>([
       [Math.floor(options.events * 0.2), async () => {
@@ -320,6 +413,7 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
         // PostgreSQL restarting: no list; the kill still counts.
       }
       const exited = victim.process.exitCode !== null || victim.process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => victim.process.once('exit', resolve));
+      stopping.add(victim.process);
       victim.process.kill('SIGKILL');
       const killedAt = Date.now();
       await exited;
@@ -331,14 +425,18 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
       let replacement: WorkerProcess | undefined;
       for (let attempt = 1; replacement === undefined; attempt += 1) {
         try {
-          replacement = await startWorker(configFile, env);
+          replacement = await startWorker(configFile, env, outputDir);
         } catch (error) {
           if (attempt >= 30) throw error;
+          const said = (error instanceof Error ? error.message : String(error)).split('\n').filter((line) => /leadsync:|STORAGE_|error/i.test(line)).slice(0, 2).join(' / ');
+          log(`kill ${number}: a replacement worker stopped before running (attempt ${attempt}): ${said.slice(0, 400)}`);
           await sleep(2_000);
         }
       }
       workers[index] = replacement;
       children.push(replacement.process);
+      const started = replacement;
+      watchExit(started.process, 'worker', () => started.output.join(''));
       log(`kill ${number}: worker pid ${pid} (held ${held.length} jobs), replaced by pid ${replacement.process.pid ?? '?'}`);
     };
 
@@ -356,21 +454,25 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
         }
         if (options.restartPostgres && index === Math.floor(options.events / 2)) {
           restarts += 1;
-          restarting = restartPostgres(log);
+          restarting = restartPostgres(log, bouncer === undefined ? undefined : database.url);
         }
         // Deliver until the service answers 2xx; a delivery refused during the restart is sent again, as webhook senders do.
+        const firstAttempt = Date.now();
         for (;;) {
           try {
             // A sender gives up on a delivery after 30 s and sends it again, as webhook senders do.
             const response = await fetch(`${api.url}/v1/events/webform`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload(index), signal: AbortSignal.timeout(30_000) });
-            const body = (await response.json()) as { eventId?: string };
+            const body = (await response.json()) as { eventId?: string; error?: { code?: string; message?: string }; code?: string; message?: string };
             if ((response.status === 202 || response.status === 200) && body.eventId !== undefined) {
               accepted.set(index, body.eventId);
+              longestDeliveryMs = Math.max(longestDeliveryMs, Date.now() - firstAttempt);
               break;
             }
             if (response.status < 500 && response.status !== 429) throw new Error(`unexpected ${response.status}: ${JSON.stringify(body)}`);
+            refused(`${response.status} ${body.error?.code ?? body.code ?? body.error?.message ?? body.message ?? ''}`.trim());
           } catch (error) {
             if (error instanceof Error && error.message.startsWith('unexpected')) throw error;
+            refused(error instanceof Error ? `${error.name}${error.message.startsWith('fetch failed') ? ' (fetch failed)' : ''}` : String(error));
           }
           deliveryRetries += 1;
           await sleep(100);
@@ -378,9 +480,9 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
       }
     };
     await Promise.all(Array.from({ length: options.senders ?? 16 }, () => sender()));
-    await restarting;
+    const recoveryMs = await restarting;
     const sendSeconds = (Date.now() - sendStarted) / 1000;
-    log(`sent ${options.events} events in ${sendSeconds.toFixed(1)} s (${deliveryRetries} deliveries repeated)`);
+    log(`sent ${options.events} events in ${sendSeconds.toFixed(1)} s (${deliveryRetries} deliveries repeated${deliveryRetries === 0 ? '' : `: ${JSON.stringify(deliveryRefusals)}`})`);
 
     const drainStarted = Date.now();
     const deadline = drainStarted + (options.drainTimeoutMs ?? 180_000);
@@ -396,7 +498,10 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
     }
     const drainSeconds = (Date.now() - drainStarted) / 1000;
     const reclaimTimes = await Promise.all(reclaims);
-    for (const child of [api.process, ...workers.map((w) => w.process)]) child.kill('SIGTERM');
+    for (const child of [api.process, ...workers.map((w) => w.process)]) {
+      stopping.add(child);
+      child.kill('SIGTERM');
+    }
     await Promise.all([api.process, ...workers.map((w) => w.process)].map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
 
     // The outcome, from the database and the CRM.
@@ -424,6 +529,8 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
     const lost = [...accepted.values()].filter((eventId) => !terminal.has(eventId) && !deadLettered.has(eventId));
     return {
       schema,
+      role: bouncer === undefined ? undefined : schema,
+      connection: database.connection,
       events: options.events,
       accepted: accepted.size,
       kills,
@@ -442,9 +549,20 @@ export async function runPostgresChaos(options: ChaosOptions): Promise<ChaosResu
       sendSeconds,
       drainSeconds,
       deliveryRetries,
+      longestDeliveryMs,
+      deliveryRefusals,
+      recoveryMs,
+      unexpectedExits,
     };
   } finally {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) {
+      stopping.add(child);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    if (bouncer !== undefined) {
+      if (outputDir !== undefined) writeFileSync(join(outputDir, 'pgbouncer.log'), bouncer.output());
+      await bouncer.stop();
+    }
     removeTempDir(dir);
   }
 }
@@ -458,7 +576,11 @@ export function chaosTable(result: ChaosResult): string {
   ].join('\n');
 }
 
-/** Drops the run's schema (call when the run passed; a failed run keeps it for inspection). */
-export async function dropChaosSchema(schema: string): Promise<void> {
-  await withTestConnection((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+/** Drops the run's schema, and its role for a run through PgBouncer (call when the run passed; a failed run keeps them for inspection). */
+export async function dropChaosSchema(result: Pick<ChaosResult, 'schema' | 'role'>): Promise<void> {
+  if (result.role !== undefined) {
+    await dropPgBouncerRole(result.role);
+    return;
+  }
+  await withTestConnection((client) => client.query(`DROP SCHEMA IF EXISTS ${result.schema} CASCADE`));
 }
