@@ -9,6 +9,8 @@ export interface NonblockingWriteOptions {
 }
 
 const turns = new WeakMap<BetterSqlite3.Database, SqliteWriteTurn>();
+/** Writes of this thread waiting with a side's flag raised: the flag is lowered when the last of them is done. */
+const raisedBy = new WeakMap<SqliteWriteTurn, number>();
 const nonblocking = new WeakSet<BetterSqlite3.Database>();
 
 /**
@@ -36,14 +38,21 @@ export function writeAsConfigured<T>(db: BetterSqlite3.Database, write: () => T)
 }
 
 /**
- * Writes through `writeWithoutBlocking` on this connection raise `turn` when
- * they meet a busy write lock and lower it once they have committed or given
- * up, so a thread of the same process that honours the gate lets them have the
- * lock next (sqlite-write-turn.ts). `undefined` removes it.
+ * Writes through `writeWithoutBlocking` on this connection raise `turn`'s flag
+ * (its side's) when they meet a busy write lock and lower it once they have
+ * committed or given up, so a thread of the same process that honours the gate
+ * lets them have the lock next (sqlite-write-turn.ts): the ingest writer
+ * thread's connection and the HTTP thread's (operator writes) in `leadsync
+ * serve`, each with its own side. `undefined` removes it.
  */
 export function useWriteTurn(db: BetterSqlite3.Database, turn: SqliteWriteTurn | undefined): void {
   if (turn) turns.set(db, turn);
   else turns.delete(db);
+}
+
+/** The write-turn gate `useWriteTurn` gave this connection, if any (the service's wiring is checked with it). */
+export function writeTurnOf(db: BetterSqlite3.Database): SqliteWriteTurn | undefined {
+  return turns.get(db);
 }
 
 /** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, …). */
@@ -64,9 +73,12 @@ export function isSqliteBusy(error: unknown): boolean {
  * SQLITE_BUSY error is thrown, as a blocking write would have.
  *
  * With a write-turn gate on the connection (`useWriteTurn`), a busy attempt
- * raises it, so the worker thread of the same process lets this write have the
- * lock next; the next attempt comes as soon as the worker holds back, and the
- * gate is lowered once this write has committed or given up.
+ * raises its side's flag (at once for ingest commits, after the side's
+ * `raiseAfterMs` of waiting for operator writes), so the worker thread of the
+ * same process lets this write have the lock next; the next attempt comes as
+ * soon as the worker holds back, and the flag is lowered once this write — and
+ * every other write of this thread that raised it on the same side meanwhile —
+ * has committed or given up.
  *
  * `write` must be safe to run again after a SQLITE_BUSY (a whole
  * transaction, all-or-nothing): it is the unit that is retried.
@@ -75,7 +87,8 @@ export async function writeWithoutBlocking<T>(db: BetterSqlite3.Database, write:
   const busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true }));
   const timeoutMs = options.timeoutMs ?? busyTimeoutMs;
   const retryDelayMs = options.retryDelayMs ?? 1;
-  const deadline = performance.now() + timeoutMs;
+  const started = performance.now();
+  const deadline = started + timeoutMs;
   const turn = turns.get(db);
   let raised = false;
   try {
@@ -94,15 +107,22 @@ export async function writeWithoutBlocking<T>(db: BetterSqlite3.Database, write:
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
         continue;
       }
-      // Busy, with a gate on this connection: the worker thread holds back before its next write transaction.
-      if (!raised) {
-        turn.raise();
+      // Busy, with a gate on this connection: once raised, the worker thread holds back before its next write transaction.
+      if (!raised && performance.now() - started >= turn.raiseAfterMs) {
+        const waiting = raisedBy.get(turn) ?? 0;
+        if (waiting === 0) turn.raise();
+        raisedBy.set(turn, waiting + 1);
         raised = true;
       }
       // Tried again as soon as the worker side holds back (its transaction ended), else after the delay.
       await turn.untilHeldOr(holds, retryDelayMs);
     }
   } finally {
-    if (raised) turn?.lower();
+    if (raised && turn) {
+      // Another write of this thread still waiting on this side (two operator requests at once) keeps the flag up.
+      const waiting = (raisedBy.get(turn) ?? 1) - 1;
+      raisedBy.set(turn, waiting);
+      if (waiting === 0) turn.lower();
+    }
   }
 }

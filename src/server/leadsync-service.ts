@@ -86,8 +86,6 @@ async function ingestOffTheHttpThread(runtime: Runtime, config: LoadedConfig, op
     return writer;
   } catch (error) {
     logger.warn({ err: error }, 'ingest writer thread did not start; the HTTP thread commits ingest batches itself');
-    // The HTTP thread's commits then take the write turn from the worker thread instead.
-    if (writeTurn) useWriteTurn(runtime.backend.storage.database, writeTurn);
     return undefined;
   }
 }
@@ -118,6 +116,11 @@ export async function startService(config: LoadedConfig, options: ServiceOptions
     // waiting ingest commit gets it next (docs/decisions/0020-write-turn-handoff.md).
     const writeTurn = inThread && options.http !== false && runtime.backend.kind === 'sqlite' ? SqliteWriteTurn.create() : undefined;
     const ingestWriter = await ingestOffTheHttpThread(runtime, config, options, logger, walCheckpoints, writeTurn);
+    // The HTTP thread's own writes (operator actions, the payload purge, a token's use) take the turn too, on a side of
+    // their own that raises its flag only after a write has waited a while, so they cannot lose every race for the lock
+    // to a worker writing back to back (docs/decisions/0036). Without the ingest writer thread the HTTP thread commits
+    // ingest batches itself and takes the ingest writer's side, which raises its flag at once.
+    if (writeTurn && runtime.backend.kind === 'sqlite') useWriteTurn(runtime.backend.storage.database, ingestWriter ? new SqliteWriteTurn(writeTurn.buffer, 'http-thread') : writeTurn);
     if (ingestWriter) started.push(() => ingestWriter.stop());
     const app = buildHttpApp({
       runtime,

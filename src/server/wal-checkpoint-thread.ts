@@ -36,11 +36,17 @@ try {
     }
   };
   const pause = new Int32Array(new SharedArrayBuffer(4));
+  /** This round's RESTART or TRUNCATE: its attempts and the time spent inside them (where it holds or waits for nothing but the lock). */
+  let attempts = 0;
+  let inCheckpointMs = 0;
   /** RESTART and TRUNCATE need the write lock and every reader off the WAL: tried every millisecond for up to `waitMs`. */
   const restart = (mode: 'RESTART' | 'TRUNCATE', waitMs: number): boolean => {
     const deadline = performance.now() + waitMs;
     for (;;) {
+      const started = performance.now();
       const row = checkpoint(mode);
+      attempts += 1;
+      inCheckpointMs += performance.now() - started;
       if (row === undefined) return false;
       if (row.busy === 0) return true;
       if (performance.now() >= deadline) return false;
@@ -51,6 +57,8 @@ try {
   let timer: NodeJS.Timeout | undefined;
   let previous: CheckpointRow | undefined;
   const tick = (): void => {
+    attempts = 0;
+    inCheckpointMs = 0;
     const passive = checkpoint('PASSIVE');
     const log = passive?.log ?? 0;
     // Writers start again at the WAL's beginning only when a checkpoint has caught up with the last commit as a
@@ -65,7 +73,7 @@ try {
     const idle = passive !== undefined && log > 0 && passive.checkpointed === log && log === previous?.log;
     const restarted = passive !== undefined && (idle ? restart('TRUNCATE', 0) : log >= data.restartAtPages && restart('RESTART', data.restartWaitMs));
     previous = passive;
-    send({ type: 'checkpointed', walPages: log, restarted });
+    send({ type: 'checkpointed', walPages: log, restarted, restartAttempts: attempts, restartMs: inCheckpointMs });
     // Writers that fill a quarter of the bound within one interval would fill it before the next: look again sooner
     // while they keep that pace, so the WAL stays near the bound rather than an interval's worth of commits.
     const busy = log >= data.restartAtPages / 4;

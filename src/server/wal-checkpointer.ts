@@ -21,8 +21,20 @@ export type FromCheckpointThread =
   | { readonly type: 'failed'; readonly error: SerializedError }
   | { readonly type: 'error'; readonly error: SerializedError }
   /** A round: frames in the WAL when it began, and whether writers now start again from the WAL's beginning (RESTART, or TRUNCATE when idle). */
-  | { readonly type: 'checkpointed'; readonly walPages: number; readonly restarted: boolean }
+  | ({ readonly type: 'checkpointed' } & CheckpointRound)
   | { readonly type: 'stopped' };
+
+/** What one round of the checkpoint thread did (`onCheckpoint`; tests and benchmarks watch the WAL with it). */
+export interface CheckpointRound {
+  /** Frames in the WAL when the round began. */
+  readonly walPages: number;
+  /** Whether writers now start again from the WAL's beginning (RESTART, or TRUNCATE when idle). */
+  readonly restarted: boolean;
+  /** RESTART or TRUNCATE checkpoints tried this round (each takes the write lock if it is free); 0 when the round ran PASSIVE only. */
+  readonly restartAttempts: number;
+  /** Time spent inside those attempts, in ms: a successful one holds the write lock meanwhile (its page copy and fsync). */
+  readonly restartMs: number;
+}
 
 /** SQLite's own `wal_autocheckpoint` default, in pages: what a connection goes back to without the thread. */
 export const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
@@ -43,7 +55,7 @@ export interface WalCheckpointerOptions {
   /** The thread ended without being stopped: whoever turned automatic checkpoints off turns them on again. */
   readonly onGone: () => void;
   /** After every round (tests and benchmarks watch the WAL with it). (Default: none) */
-  readonly onCheckpoint?: (round: { readonly walPages: number; readonly restarted: boolean }) => void;
+  readonly onCheckpoint?: (round: CheckpointRound) => void;
 }
 
 export interface WalCheckpointer {
@@ -98,7 +110,7 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): Promise<W
           options.logger.warn({ err: deserializeError(message.error) }, 'WAL checkpoint failed; trying again at the next interval');
           break;
         case 'checkpointed':
-          options.onCheckpoint?.({ walPages: message.walPages, restarted: message.restarted });
+          options.onCheckpoint?.({ walPages: message.walPages, restarted: message.restarted, restartAttempts: message.restartAttempts, restartMs: message.restartMs });
           break;
         case 'stopped':
           break;

@@ -78,8 +78,9 @@ export function gateCrm(crm: CrmDestination, gate: WriteGate, options: { readonl
 
 /**
  * The worker thread's side of the write-turn gate: before each storage or CRM
- * call, while the ingest writer has raised the gate, wait until it lowers it,
- * at most `maxWaitMs` per call.
+ * call, while a waiting side (the ingest writer, the HTTP thread's operator
+ * writes) has raised its flag, wait until every flag is lowered, at most
+ * `maxWaitMs` per call.
  */
 export function holdingForIngest(turn: SqliteWriteTurn, maxWaitMs = DEFAULT_MAX_HOLD_MS): WriteGate {
   return { mustWait: () => turn.raised, wait: () => turn.hold(maxWaitMs) };

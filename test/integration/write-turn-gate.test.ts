@@ -77,6 +77,28 @@ describe('SqliteWriteTurn', () => {
     expect(turn.holds).toBe(holds + 1);
   });
 
+  it('keeps the worker side held while another side still waits: each side lowers only its own flag', async () => {
+    const ingest = SqliteWriteTurn.create();
+    const http = new SqliteWriteTurn(ingest.buffer, 'http-thread');
+    // The ingest writer's host, which lowers the ingest side's flag when its thread ends.
+    const host = new SqliteWriteTurn(ingest.buffer);
+    ingest.raise();
+    http.raise();
+    let held = true;
+    const holding = ingest.hold(600_000).then(() => (held = false));
+
+    ingest.lower();
+    host.lower();
+    expect(ingest.raised).toBe(true);
+    expect(http.raisedHere).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(held).toBe(true);
+    http.lower();
+    await holding;
+    expect(ingest.raised).toBe(false);
+    expect(ingest.turns).toBe(2);
+  });
+
   it('refuses a buffer too small for its slots', () => {
     expect(() => new SqliteWriteTurn(new SharedArrayBuffer(4))).toThrow(RangeError);
   });
