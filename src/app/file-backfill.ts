@@ -41,6 +41,12 @@ export interface BackfillOptions {
   readonly onProblem: (problem: BackfillProblem) => void;
   /** Called after every committed chunk with the totals so far. Must not throw. (Default: none) */
   readonly onProgress?: (summary: BackfillSummary) => void;
+  /**
+   * The ingest store records nothing (`leadsync ingest --dry-run`, dry-run-ingest-store.ts): a conflict names the
+   * line of the earlier record instead of event ids that do not exist, and says it would be recorded. The lines of
+   * queued records are kept for that, one entry per record, as that store keeps their keys. (Default: false)
+   */
+  readonly dryRun?: boolean;
 }
 
 interface PendingEvent {
@@ -65,6 +71,7 @@ export async function backfillEvents(
 ): Promise<BackfillSummary> {
   const chunkSize = options.chunkSize ?? 250;
   const totals = { lines: 0, queued: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+  const queuedAtLine = options.dryRun === true ? new Map<string, number>() : undefined;
   const rejectedByCode: Partial<Record<ErrorCode, number>> = {};
   const snapshot = (): BackfillSummary => ({ ...totals, rejectedByCode: { ...rejectedByCode } });
   // Problems of a chunk are reported together once its conflicts are known,
@@ -87,6 +94,7 @@ export async function backfillEvents(
       switch (result.status) {
         case 'queued':
           totals.queued += 1;
+          queuedAtLine?.set(result.eventId, line);
           break;
         case 'duplicate':
           totals.duplicates += 1;
@@ -97,7 +105,9 @@ export async function backfillEvents(
             line,
             kind: 'conflict',
             code: 'INGEST_IDEMPOTENCY_CONFLICT',
-            message: `same idempotency key as event ${result.eventId} but a different payload; recorded as conflict ${result.conflictId}, not processed`,
+            message: queuedAtLine
+              ? `same idempotency key as line ${queuedAtLine.get(result.eventId) ?? '?'} but a different payload; would be recorded as a conflict, not processed`
+              : `same idempotency key as event ${result.eventId} but a different payload; recorded as conflict ${result.conflictId}, not processed`,
           });
           break;
       }

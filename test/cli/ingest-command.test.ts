@@ -66,6 +66,17 @@ describe('leadsync ingest (NDJSON)', () => {
     ]);
   });
 
+  it('--dry-run names the earlier line of a conflict and says it would be recorded, and records nothing', () => {
+    const path = file('dry.ndjson', [
+      webform('bob@example.com'), // 1
+      webform('ann@example.com'), // 2
+      webform('ann@example.com', { first_name: 'Annie' }), // 3 conflict with line 2
+    ]);
+    const run = runCli(['ingest', '--dry-run', '--config', config, '--source', 'webform', path]);
+    expect(run.stderr).toContain(`${path}:3: INGEST_IDEMPOTENCY_CONFLICT: same idempotency key as line 2 but a different payload; would be recorded as a conflict, not processed`);
+    expect(run.stderr).not.toContain('dry-run-');
+  });
+
   it('prints a readable summary, says a worker processes the events, and exits 0 when all lines are queued or duplicates', () => {
     const path = file('good.ndjson', [webform('ann@example.com'), webform('bob@example.com'), webform('ann@example.com')]);
     const first = runCli(['ingest', '--config', config, '--source', 'webform', path]);

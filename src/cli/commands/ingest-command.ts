@@ -80,6 +80,7 @@ export async function ingestCommand(config: LoadedConfig, file: string, options:
     if (!source) throw new UsageError(`no source "${options.source}" in ${config.file}`);
     summary = await backfillEvents(routedTo(source, lane), countLines(reading.records, (line) => (linesRead = line)), runtime ? runtime.storage.ingest : dryRunIngestStore(), {
       now: () => new Date(),
+      dryRun: runtime === undefined,
       onProblem: (problem) => progress.log(`${file}:${problem.line}: ${problem.code}: ${problem.message}`),
       onProgress: (totals) => (latest = totals),
     });
