@@ -55,7 +55,9 @@ export async function loadConfigDocument(file: string, options: LoadConfigOption
   const source = parseYamlSource(file, await readText(file));
   const { value, secrets } = substituteEnv(source.data, env, file, (path) => source.locate(path));
   try {
-    return { file, document: parseWith(leadsyncConfig, value, source, 'CONFIG_INVALID'), secrets, source };
+    const document = parseWith(leadsyncConfig, value, source, 'CONFIG_INVALID');
+    refuseTwoStorages(document, value, source);
+    return { file, document, secrets, source };
   } catch (error) {
     throw maskError(error, secrets);
   }
@@ -92,6 +94,23 @@ async function readText(file: string): Promise<string> {
   } catch (error) {
     throw new ConfigError('CONFIG_FILE_NOT_FOUND', [{ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: error });
   }
+}
+
+/**
+ * `storage.url` and `storage.file` both set in the file: the URL wins and the file would be ignored without a word, so
+ * the config is refused. `storage.file` has a default, hence the raw value is looked at. An empty URL (`${DATABASE_URL:-}`
+ * with the variable unset) means the file, so that pattern stays allowed.
+ */
+function refuseTwoStorages(document: LeadsyncConfigDocument, raw: unknown, source: YamlSource): void {
+  const storage = (raw as { storage?: unknown } | null)?.storage;
+  const fileGiven = typeof storage === 'object' && storage !== null && 'file' in storage;
+  if (!fileGiven || document.storage.url === undefined || document.storage.url === '') return;
+  throw new ConfigError('CONFIG_INVALID', [{
+    file: source.file,
+    ...source.locate(['storage', 'file']),
+    path: 'storage.file',
+    message: 'set together with storage.url: leadsync would use PostgreSQL at storage.url and ignore the SQLite file; remove one of them',
+  }]);
 }
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: YamlSource, code: ErrorCode, basePath: readonly (string | number)[] = []): z.output<S> {

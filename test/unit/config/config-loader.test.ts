@@ -66,6 +66,19 @@ describe('loadConfig', () => {
     expect(absent.issues[0]?.message).toMatch(/got null/);
   });
 
+  it('refuses storage.url together with storage.file, but takes an empty url (an unset ${DATABASE_URL:-}) as the file', async () => {
+    const both = example.replace(/^( {2}file: .*)$/m, '  url: postgres://leadsync@db.internal/leadsync\n$1');
+    expect(both).not.toBe(example);
+    const error = await issuesOf(both);
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'storage.file: set together with storage.url: leadsync would use PostgreSQL at storage.url and ignore the SQLite file; remove one of them',
+    ]);
+    expect(error.issues[0]?.line).toBe(both.split('\n').findIndex((line) => line.startsWith('  file: ')) + 1);
+    const fallback = example.replace(/^( {2}file: .*)$/m, '  url: "${DATABASE_URL:-}"\n$1');
+    const config = await loadConfig(writeConfig(fallback), { env: {} });
+    expect(config.document.storage.file).toBe('./data/leadsync.db');
+  });
+
   it('reports an unknown key at its own line', async () => {
     const error = await issuesOf(example.replace('  maxRetries: 3\n', '  maxRetries: 3\n  maxRetrys: 5\n'));
     expect(error.issues[0]?.path).toBe('retry.maxRetrys');
