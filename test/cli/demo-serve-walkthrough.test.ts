@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,6 +10,7 @@ import { runCli, runCliAsync, type CliRun } from './run-cli.js';
 import { webformV2Mapping } from '../support/operator-workspace.js';
 import { withStorage } from '../support/config-overrides.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
+import { closedPort } from '../support/free-port.js';
 
 // What a new user meets first: `leadsync demo` without (or with a wrong) LEADSYNC_TOKEN,
 // stopping `leadsync serve` / `leadsync worker` with SIGTERM, and the mapping fix
@@ -146,7 +146,7 @@ describe('stopping with SIGTERM', () => {
   });
 
   it('leadsync serve on service.port prints the example commands without --url', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const samePortFile = join(dir, 'same-port.yaml');
     writeFileSync(samePortFile, readFileSync(configFile, 'utf8').replace('port: 8080', `port: ${port}`).replace(join(dir, 'stop.db'), join(dir, 'same-port.db')));
     const run = await runUntilStarted(['serve', '--config', samePortFile], '  look:');
@@ -230,16 +230,6 @@ describe('leadsync worker and SIGHUP', () => {
     expect(await exited).toBe(0);
   });
 });
-
-/** A port nothing listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Waits for a state, polling; fails naming what it waited for after 30 s. */
 async function until(condition: () => boolean, what: string): Promise<void> {

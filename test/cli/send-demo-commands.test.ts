@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config-loader.js';
@@ -8,6 +7,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { runCliAsync } from './run-cli.js';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { withStorage } from '../support/config-overrides.js';
+import { closedPort } from '../support/free-port.js';
 
 // `leadsync send` and `leadsync demo` run as processes against the real service,
 // started in this process on a temp SQLite file and a free port.
@@ -31,15 +31,6 @@ afterAll(async () => {
 
 const send = (args: readonly string[], extraEnv: Record<string, string> = env) =>
   runCliAsync(['send', '--config', 'examples/leadsync.yaml', '--url', service.url, ...args], { env: extraEnv });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('leadsync send', () => {
   it('signs and posts a payload: 202 queued, then 200 duplicate for the same payload', async () => {
