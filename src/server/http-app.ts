@@ -55,10 +55,10 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('INGEST_BODY_TOO_LARGE', `the body is larger than ${deps.bodyLimitBytes} bytes`));
-    // PostgreSQL down, restarting, or a pooler in front of it waiting to log in again: not a bug, and a
-    // sender's retry will go through once it is back (docs/deploy.md, section 3).
+    // PostgreSQL down or restarting, a pooler in front of it waiting to log in again, a lock or statement timeout,
+    // a deadlock (isTransientPgError): not a bug, and a sender's retry goes through once it is back (docs/deploy.md, section 3).
     if (isTransientPgError(error)) {
-      return reply.code(ERROR_CODES.STORAGE_UNREACHABLE.httpStatus ?? 503).header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS)).send(errorBody('STORAGE_UNREACHABLE', `the database cannot be reached for now (${error.message}); the request may not have been stored: send it again (a repeated delivery is answered as a duplicate)`));
+      return reply.code(ERROR_CODES.STORAGE_UNREACHABLE.httpStatus ?? 503).header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS)).send(errorBody('STORAGE_UNREACHABLE', `the database is unavailable for now (${error.message}); the request may not have been stored: send it again (a repeated delivery is answered as a duplicate)`));
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     return reply.code(status).send({ code: status === 500 ? 'WORKER_UNEXPECTED' : 'USAGE_INVALID', message: error.message });
